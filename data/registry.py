@@ -1,0 +1,115 @@
+"""The registry of named public datasets, fetched with pooch into a cache.
+
+Each :class:`Dataset` names one file by its canonical address and sha256. To
+find it, :func:`fetch` looks first in ``$ASTROZOO_DATA_DIR/<path>`` (a local
+mirror; no network is touched when the file is there), then in the download
+cache (``$ASTROZOO_CACHE``, default the user's cache directory), and only then
+downloads from the canonical address. Every file is checked against its sha256.
+"""
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pooch
+
+from astrozoo.inference.runtime import default_cache_dir
+
+
+class DataUnavailableError(OSError):
+    """A registered file is neither on disk nor downloadable."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One public data file.
+
+    Attributes:
+        name: the registry key, e.g. ``"gaia-m67"``.
+        path: where the file sits below a data directory, e.g. ``"m67/m67.fits.gz"``.
+        url: its canonical address.
+        sha256: the hex digest of its bytes.
+        citation: what to cite when using it.
+        licence: its licence or credit line.
+    """
+
+    name: str
+    path: str
+    url: str
+    sha256: str
+    citation: str
+    licence: str = ""
+
+
+DATASETS: dict[str, Dataset] = {}
+
+
+def register(dataset: Dataset) -> Dataset:
+    """Add ``dataset`` to the registry; a name can be registered once."""
+    if dataset.name in DATASETS and DATASETS[dataset.name] != dataset:
+        raise ValueError(f"dataset {dataset.name!r} is already registered differently")
+    DATASETS[dataset.name] = dataset
+    return dataset
+
+
+def cache_dir() -> Path:
+    """Where downloads go: ``$ASTROZOO_CACHE`` or ``<user cache>/astrozoo/data``."""
+    return Path(os.environ.get("ASTROZOO_CACHE", default_cache_dir() / "data")).expanduser()
+
+
+def sha256sum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verified(dataset: Dataset, path: Path) -> Path:
+    actual = sha256sum(path)
+    if actual != dataset.sha256:
+        raise DataUnavailableError(
+            f"dataset {dataset.name!r}: {path} has sha256 {actual}, expected {dataset.sha256}"
+        )
+    return path
+
+
+def fetch(name: str) -> Path:
+    """The local path of the registered file ``name``, downloading it if need be.
+
+    Raises:
+        KeyError: ``name`` is not registered.
+        DataUnavailableError: the file is not on disk and cannot be downloaded,
+            or its checksum is wrong. The message names the dataset, the paths
+            looked at and the address.
+    """
+    if name not in DATASETS:
+        raise KeyError(f"unknown dataset {name!r}; registered: {', '.join(sorted(DATASETS))}")
+    dataset = DATASETS[name]
+    looked = []
+    if os.environ.get("ASTROZOO_DATA_DIR"):
+        local = Path(os.environ["ASTROZOO_DATA_DIR"]).expanduser() / dataset.path
+        if local.is_file():
+            return _verified(dataset, local)
+        looked.append(str(local))
+    cached = cache_dir() / dataset.path
+    if cached.is_file():
+        return _verified(dataset, cached)
+    looked.append(str(cached))
+    try:
+        fetched = pooch.retrieve(
+            dataset.url,
+            known_hash=f"sha256:{dataset.sha256}",
+            fname=Path(dataset.path).name,
+            path=cached.parent,
+            progressbar=False,
+        )
+    except Exception as err:  # network, HTTP or checksum failure
+        raise DataUnavailableError(
+            f"dataset {dataset.name!r} is not available: looked at {' and '.join(looked)}, "
+            f"and downloading {dataset.url} failed ({type(err).__name__}: {err}). "
+            "Set ASTROZOO_DATA_DIR to a folder holding "
+            f"{dataset.path}, or connect to the network."
+        ) from err
+    return Path(fetched)

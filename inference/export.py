@@ -1,0 +1,161 @@
+"""One exporter for every driver: draws -> arviz.InferenceData.
+
+The model is traced once to learn its structure. Plates become dimensions
+(a site inside ``numpyro.plate("stars", n)`` gets a ``stars`` dimension),
+observed sites become ``observed_data`` and ``log_likelihood``, and the array
+arguments of the model become ``constant_data``.
+"""
+
+import inspect
+from dataclasses import dataclass, field
+
+import arviz as az
+import jax
+import numpy as np
+from numpyro import handlers
+from numpyro.infer.util import log_likelihood
+
+
+@dataclass(frozen=True)
+class ModelStructure:
+    """What one trace of a model says about its sites.
+
+    Attributes:
+        latent: names of the sampled, unobserved sites.
+        deterministic: names of the ``numpyro.deterministic`` sites.
+        observed: observed site name -> its observed value.
+        dims: site name -> names of its dimensions (without chain and draw).
+        sizes: dimension name -> length, for every plate met.
+    """
+
+    latent: tuple[str, ...]
+    deterministic: tuple[str, ...]
+    observed: dict[str, np.ndarray]
+    dims: dict[str, list[str]] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+
+
+def _site_dims(site) -> list[str]:
+    shape = np.shape(site["value"])
+    event_ndim = len(site["fn"].event_shape) if site["type"] == "sample" else 0
+    batch_ndim = len(shape) - event_ndim
+    by_dim = {frame.dim: frame.name for frame in site["cond_indep_stack"]}
+    names = []
+    for axis in range(len(shape)):
+        plate = by_dim.get(axis - batch_ndim) if axis < batch_ndim else None
+        names.append(plate or f"{site['name']}_dim_{axis}")
+    return names
+
+
+def inspect_model(model, *args, **kwargs) -> ModelStructure:
+    """Trace ``model(*args, **kwargs)`` once and read off its sites and plates."""
+    trace = handlers.trace(handlers.seed(model, rng_seed=0)).get_trace(*args, **kwargs)
+    latent, deterministic, observed, dims, sizes = [], [], {}, {}, {}
+    for name, site in trace.items():
+        if site["type"] == "plate":
+            sizes[name] = site["args"][0]  # (size, subsample_size)
+            continue
+        if site["type"] not in ("sample", "deterministic"):
+            continue
+        dims[name] = _site_dims(site)
+        if site["type"] == "deterministic":
+            deterministic.append(name)
+        elif site["is_observed"]:
+            observed[name] = np.asarray(site["value"])
+        else:
+            latent.append(name)
+    return ModelStructure(tuple(latent), tuple(deterministic), observed, dims, sizes)
+
+
+def constant_data(model, args, kwargs, structure: ModelStructure) -> dict[str, np.ndarray]:
+    """The model's array arguments that are not observations, by parameter name.
+
+    An argument counts as an observation when it is named like an observed site.
+    """
+    try:
+        bound = inspect.signature(model).bind_partial(*args, **kwargs).arguments
+    except (TypeError, ValueError):  # a callable without a usable signature
+        bound = {f"arg{i}": a for i, a in enumerate(args)} | dict(kwargs)
+    return {
+        name: np.asarray(value)
+        for name, value in bound.items()
+        if name not in structure.observed and np.ndim(value) > 0 and hasattr(value, "shape")
+    }
+
+
+def _constant_dims(data: dict[str, np.ndarray], structure: ModelStructure) -> dict[str, list[str]]:
+    """Give an argument the dims of the first observed site of the same shape."""
+    dims = {}
+    for name, value in data.items():
+        for site, obs in structure.observed.items():
+            if obs.shape == value.shape:
+                dims[name] = structure.dims[site]
+                break
+    return dims
+
+
+def _as_numpy(tree) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v) for k, v in jax.device_get(tree).items()}
+
+
+def to_inference_data(
+    model,
+    args: tuple,
+    kwargs: dict,
+    posterior: dict,
+    sample_stats: dict | None = None,
+    *,
+    structure: ModelStructure | None = None,
+    attrs: dict | None = None,
+) -> az.InferenceData:
+    """Build InferenceData from draws shaped ``(chain, draw, ...)``.
+
+    Args:
+        model: the NumPyro model function.
+        args, kwargs: what the model was fitted with (observations included).
+        posterior: site name -> draws, latent and deterministic sites.
+        sample_stats: statistic name -> array shaped ``(chain, draw)``.
+        structure: the model's structure, if already traced.
+        attrs: extra attributes stored on every group.
+
+    Returns:
+        InferenceData with ``posterior``, ``sample_stats``, ``log_likelihood``,
+        ``observed_data`` and ``constant_data``.
+    """
+    structure = structure or inspect_model(model, *args, **kwargs)
+    posterior = _as_numpy(posterior)
+    latent = {k: posterior[k] for k in structure.latent if k in posterior}
+    loglik = _as_numpy(log_likelihood(model, latent, *args, batch_ndims=2, **kwargs))
+    const = constant_data(model, args, kwargs, structure)
+    dims = dict(structure.dims) | _constant_dims(const, structure)
+    coords = {name: np.arange(size) for name, size in structure.sizes.items()}
+    return az.from_dict(
+        posterior=posterior,
+        sample_stats=_as_numpy(sample_stats) if sample_stats else None,
+        log_likelihood=loglik or None,
+        observed_data=structure.observed or None,
+        constant_data=const or None,
+        coords=coords,
+        dims=dims,
+        attrs=attrs,
+    )
+
+
+def to_predictive_data(
+    draws: dict, structure: ModelStructure, group: str, observed_group: str, chains: int = 1
+) -> az.InferenceData:
+    """Split predictive draws into a parameter group and an observable group.
+
+    ``draws`` are flat (sample first); they are reshaped to ``(chains, draws)``.
+    Observed sites go to ``observed_group`` (``prior_predictive`` or
+    ``posterior_predictive``) and the rest to ``group`` (``prior``), unless
+    ``group`` is None.
+    """
+    draws = _as_numpy(draws)
+    draws = {k: v.reshape((chains, -1) + v.shape[1:]) for k, v in draws.items()}
+    observables = {k: v for k, v in draws.items() if k in structure.observed}
+    groups = {observed_group: observables}
+    if group is not None:
+        groups[group] = {k: v for k, v in draws.items() if k not in structure.observed}
+    coords = {name: np.arange(size) for name, size in structure.sizes.items()}
+    return az.from_dict(**groups, coords=coords, dims=structure.dims)
