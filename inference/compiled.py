@@ -17,11 +17,12 @@ import numpy as np
 
 
 def bind_arguments(model, args: tuple, kwargs: dict) -> dict:
-    """All of a model call's arguments by parameter name."""
+    """All of a model call's arguments by parameter name, defaults included."""
     try:
         bound = inspect.signature(model).bind(*args, **kwargs)
     except TypeError as err:
         raise TypeError(f"arguments do not fit {getattr(model, '__name__', model)}: {err}") from None
+    bound.apply_defaults()
     return dict(bound.arguments)
 
 

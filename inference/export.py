@@ -6,14 +6,17 @@ observed sites become ``observed_data`` and ``log_likelihood``, and the array
 arguments of the model become ``constant_data``.
 """
 
-import inspect
+import functools
 from dataclasses import dataclass, field
 
 import arviz as az
 import jax
 import numpy as np
+import numpyro.distributions as dist
 from numpyro import handlers
 from numpyro.infer.util import log_likelihood
+
+from astrozoo.inference.compiled import split_arguments, with_static
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,8 @@ def inspect_model(model, *args, **kwargs) -> ModelStructure:
         if site["type"] == "plate":
             sizes[name] = site["args"][0]  # (size, subsample_size)
             continue
-        if site["type"] not in ("sample", "deterministic"):
-            continue
+        if site["type"] not in ("sample", "deterministic") or isinstance(site.get("fn"), dist.Unit):
+            continue  # numpyro.factor terms are neither parameters nor data
         dims[name] = _site_dims(site)
         if site["type"] == "deterministic":
             deterministic.append(name)
@@ -67,20 +70,21 @@ def inspect_model(model, *args, **kwargs) -> ModelStructure:
     return ModelStructure(tuple(latent), tuple(deterministic), observed, dims, sizes)
 
 
-def constant_data(model, args, kwargs, structure: ModelStructure) -> dict[str, np.ndarray]:
+def constant_data(named: dict, structure: ModelStructure) -> dict[str, np.ndarray]:
     """The model's array arguments that are not observations, by parameter name.
 
     An argument counts as an observation when it is named like an observed site.
     """
-    try:
-        bound = inspect.signature(model).bind_partial(*args, **kwargs).arguments
-    except (TypeError, ValueError):  # a callable without a usable signature
-        bound = {f"arg{i}": a for i, a in enumerate(args)} | dict(kwargs)
     return {
         name: np.asarray(value)
-        for name, value in bound.items()
-        if name not in structure.observed and np.ndim(value) > 0 and hasattr(value, "shape")
+        for name, value in named.items()
+        if name not in structure.observed and hasattr(value, "shape") and np.ndim(value) > 0
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _log_likelihood_fn(model):
+    return jax.jit(lambda samples, arrays: log_likelihood(model, samples, batch_ndims=2, **arrays))
 
 
 def _constant_dims(data: dict[str, np.ndarray], structure: ModelStructure) -> dict[str, list[str]]:
@@ -100,8 +104,7 @@ def _as_numpy(tree) -> dict[str, np.ndarray]:
 
 def to_inference_data(
     model,
-    args: tuple,
-    kwargs: dict,
+    named: dict,
     posterior: dict,
     sample_stats: dict | None = None,
     *,
@@ -112,25 +115,25 @@ def to_inference_data(
 
     Args:
         model: the NumPyro model function.
-        args, kwargs: what the model was fitted with (observations included).
+        named: every argument the model was fitted with, by name (observations included).
         posterior: site name -> draws, latent and deterministic sites.
         sample_stats: statistic name -> array shaped ``(chain, draw)``.
         structure: the model's structure, if already traced.
-        attrs: extra attributes stored on every group.
+        attrs: attributes stored on every group.
 
     Returns:
         InferenceData with ``posterior``, ``sample_stats``, ``log_likelihood``,
         ``observed_data`` and ``constant_data``.
     """
-    structure = structure or inspect_model(model, *args, **kwargs)
-    posterior = _as_numpy(posterior)
+    structure = structure or inspect_model(model, **named)
+    arrays, static = split_arguments(named)
     latent = {k: posterior[k] for k in structure.latent if k in posterior}
-    loglik = _as_numpy(log_likelihood(model, latent, *args, batch_ndims=2, **kwargs))
-    const = constant_data(model, args, kwargs, structure)
+    loglik = _as_numpy(_log_likelihood_fn(with_static(model, static))(latent, arrays))
+    const = constant_data(named, structure)
     dims = dict(structure.dims) | _constant_dims(const, structure)
     coords = {name: np.arange(size) for name, size in structure.sizes.items()}
     return az.from_dict(
-        posterior=posterior,
+        posterior=_as_numpy(posterior),
         sample_stats=_as_numpy(sample_stats) if sample_stats else None,
         log_likelihood=loglik or None,
         observed_data=structure.observed or None,
@@ -151,7 +154,7 @@ def to_predictive_data(
     ``posterior_predictive``) and the rest to ``group`` (``prior``), unless
     ``group`` is None.
     """
-    draws = _as_numpy(draws)
+    draws = {k: v for k, v in _as_numpy(draws).items() if k in structure.dims}
     draws = {k: v.reshape((chains, -1) + v.shape[1:]) for k, v in draws.items()}
     observables = {k: v for k, v in draws.items() if k in structure.observed}
     groups = {observed_group: observables}

@@ -20,7 +20,7 @@ from astrozoo.inference.runtime import default_chain_method
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
 
 
-def _one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy):
+def one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy):
     """A function (rng_key, arrays) -> (constrained draws, sample stats) for one chain."""
 
     def run(rng_key, arrays):
@@ -63,23 +63,30 @@ def _one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, 
     return run
 
 
+def over_devices(fn, n):
+    """Map ``fn(keys, arrays)`` over the leading axis of ``keys``, split evenly over CPU devices.
+
+    Each device gets an equal block of keys (as many devices as divide ``n``)
+    and runs ``fn`` on its block; ``arrays`` are replicated.
+    """
+    n_dev = max(d for d in range(1, min(n, jax.local_device_count()) + 1) if n % d == 0)
+    mesh = Mesh(np.array(jax.local_devices()[:n_dev]), ("batch",))
+    return jax.shard_map(
+        fn, mesh=mesh, in_specs=(PartitionSpec("batch"), PartitionSpec()),
+        out_specs=PartitionSpec("batch"), check_vma=False,
+    )
+
+
 @functools.lru_cache(maxsize=64)
 def _compiled(model, chains, warmup, draws, target_accept, dense_mass, max_tree_depth, chain_method, init_strategy):
-    one = _one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy)
+    one = one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy)
+    in_turn = lambda keys, arrays: jax.lax.map(lambda k: one(k, arrays), keys)  # noqa: E731
     if chain_method == "vectorized":
         many = jax.vmap(one, in_axes=(0, None))
     elif chain_method == "sequential":
-        many = lambda keys, arrays: jax.lax.map(lambda k: one(k, arrays), keys)  # noqa: E731
-    else:  # parallel: the chains are split over devices, run in turn on each
-        n_dev = max(d for d in range(1, min(chains, jax.local_device_count()) + 1) if chains % d == 0)
-        mesh = Mesh(np.array(jax.local_devices()[:n_dev]), ("chains",))
-        many = jax.shard_map(
-            lambda keys, arrays: jax.lax.map(lambda k: one(k, arrays), keys),
-            mesh=mesh,
-            in_specs=(PartitionSpec("chains"), PartitionSpec()),
-            out_specs=PartitionSpec("chains"),
-            check_vma=False,
-        )
+        many = in_turn
+    else:  # parallel: the chains are split over devices and run in turn on each
+        many = over_devices(in_turn, chains)
     return jax.jit(many)
 
 
@@ -154,7 +161,7 @@ def nuts(
     wall = time.perf_counter() - start
     stats["tree_depth"] = jnp.ceil(jnp.log2(stats["n_steps"] + 1)).astype(int)
     idata = to_inference_data(
-        model, (), named, samples, stats, structure=structure,
+        model, named, samples, stats, structure=structure,
         attrs={"inference": "nuts", "wall_seconds": wall},
     )
     report_convergence(idata, structure.latent, label=f"NUTS ({wall:.2f} s)")
