@@ -65,7 +65,7 @@ PROBLEMS = [
         title="Outlier mixture on the NumPyro introduction's 15 synthetic points",
         model=models.line_outliers,
         load=_introduction,
-        settings={"chains": 2, "warmup": 2000, "draws": 2000},
+        settings={"chains": 2, "warmup": 2000, "draws": 2000, "target_accept": 0.9},
         report=("m", "b", "q"),
         citation="The NumPyro introduction for astronomers (synthetic data, seed 12)",
     ),

@@ -1,0 +1,120 @@
+"""The ``astrozoo`` command line: list, fit, report, demo and data."""
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _list(args) -> int:
+    from astrozoo.problems import all_problems
+
+    for problem in all_problems():
+        print(f"{problem.name:28s} {problem.method:5s} {problem.title}")
+    return 0
+
+
+def _fit(args) -> int:
+    from astrozoo.fitting import fit_problem
+    from astrozoo.inference import save
+    from astrozoo.problems import get
+
+    problem = get(args.problem)
+    idata = fit_problem(
+        problem, args.method, chains=args.chains, warmup=args.warmup, draws=args.draws, seed=args.seed
+    )
+    out = save(idata, args.out or f"{problem.name}.nc")
+    print(f"wrote {out}")
+    return 0
+
+
+def _report(args) -> int:
+    from astrozoo.inference import load
+    from astrozoo.report import write_report
+
+    idata = load(args.file)
+    index = write_report(idata, args.out or Path(args.file).with_suffix(""))
+    print(f"wrote {index}")
+    return 0
+
+
+def _demo(args) -> int:
+    from astrozoo.fitting import fit_problem
+    from astrozoo.inference import save
+    from astrozoo.problems import all_problems, get
+    from astrozoo.report import write_index, write_report
+
+    out = Path(args.out)
+    chosen = [get(n) for n in args.problems] if args.problems else all_problems()
+    entries = []
+    for problem in chosen:
+        print(f"== {problem.name}: {problem.title}", flush=True)
+        idata = fit_problem(problem)
+        save(idata, out / problem.name / f"{problem.name}.nc")
+        entries.append((problem.name, problem.title, write_report(idata, out / problem.name)))
+    print(f"wrote {write_index(entries, out)}")
+    return 0
+
+
+def _data_list(args) -> int:
+    from astrozoo.data.catalog import registered
+
+    for dataset in registered().values():
+        print(f"{dataset.name:24s} {dataset.path:56s} {dataset.citation}")
+    return 0
+
+
+def _data_fetch(args) -> int:
+    from astrozoo.data.catalog import registered
+    from astrozoo.data.registry import fetch
+
+    registered()
+    print(fetch(args.name))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="astrozoo", description="A NumPyro model zoo for astronomers.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="list the registered problems").set_defaults(run=_list)
+
+    fit = sub.add_parser("fit", help="fit a problem and write one netCDF file")
+    fit.add_argument("problem")
+    fit.add_argument("--method", choices=("nuts", "svi", "map"))
+    fit.add_argument("--chains", type=int)
+    fit.add_argument("--warmup", type=int)
+    fit.add_argument("--draws", type=int)
+    fit.add_argument("--seed", type=int)
+    fit.add_argument("--out", help="output file (default PROBLEM.nc)")
+    fit.set_defaults(run=_fit)
+
+    report = sub.add_parser("report", help="plots, tables and index.html from a fit file")
+    report.add_argument("file")
+    report.add_argument("--out", help="output folder (default: the file name without .nc)")
+    report.set_defaults(run=_report)
+
+    demo = sub.add_parser("demo", help="fit every problem with its defaults and report each")
+    demo.add_argument("--out", default="reports")
+    demo.add_argument("problems", nargs="*", help="only these problems")
+    demo.set_defaults(run=_demo)
+
+    data = sub.add_parser("data", help="the data registry")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    data_sub.add_parser("list", help="list the registered datasets").set_defaults(run=_data_list)
+    fetch = data_sub.add_parser("fetch", help="fetch a dataset into the cache and print its path")
+    fetch.add_argument("name")
+    fetch.set_defaults(run=_data_fetch)
+    return top
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, KeyError, OSError) as err:
+        print(f"astrozoo: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

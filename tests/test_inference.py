@@ -1,0 +1,210 @@
+"""The shared drivers: InferenceData layout, exact Gaussian answers, caching, save/load."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import arviz as az
+import numpy as np
+import pytest
+from numpyro.infer import init_to_uniform
+
+from astrozoo.data.synthetic_line import line_data
+from astrozoo.inference import (
+    ConvergenceWarning,
+    load,
+    map_fit,
+    nuts,
+    posterior_predictive,
+    prior_predictive,
+    save,
+    svi,
+)
+from astrozoo.inference import mcmc
+from astrozoo.inference.compiled import bind_arguments, split_arguments, with_static
+from astrozoo.inference.runtime import default_chain_method
+from astrozoo.models.line import line, line_outliers
+
+PRIORS = {"slope_scale": 1e3, "intercept_scale": 1e3}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return line_data(n=25, seed=7)[0]
+
+
+@pytest.fixture(scope="module")
+def exact(data):
+    """Weighted least squares: with flat priors the posterior of (m, b) is exactly this Gaussian."""
+    design = np.stack([data["x"], np.ones_like(data["x"])], axis=1) / data["sigma_y"][:, None]
+    cov = np.linalg.inv(design.T @ design)
+    mean = cov @ design.T @ (data["y"] / data["sigma_y"])
+    return mean, np.sqrt(np.diag(cov))
+
+
+@pytest.fixture(scope="module")
+def fit(data):
+    return nuts(line, **data, **PRIORS, chains=2, warmup=500, draws=1000, progress=False)
+
+
+def test_nuts_groups_dims_and_stats(fit, data):
+    assert set(fit.groups()) == {"posterior", "sample_stats", "log_likelihood", "observed_data", "constant_data"}
+    assert fit.posterior.sizes == {"chain": 2, "draw": 1000}
+    assert set(fit.sample_stats.data_vars) >= {
+        "diverging", "energy", "tree_depth", "n_steps", "step_size", "acceptance_rate", "lp",
+    }
+    assert fit.log_likelihood["y"].dims == ("chain", "draw", "data")
+    np.testing.assert_array_equal(fit.observed_data["y"].values, data["y"])
+    assert set(fit.constant_data.data_vars) == {"x", "sigma_y"}
+    assert fit.constant_data["x"].dims == ("data",)
+    steps = fit.sample_stats.n_steps.values
+    assert (2 ** fit.sample_stats.tree_depth.values > steps).all()
+
+
+def test_log_likelihood_is_pointwise_normal(fit, data):
+    m = fit.posterior["m"].values[0, 0]
+    b = fit.posterior["b"].values[0, 0]
+    r = (data["y"] - m * data["x"] - b) / data["sigma_y"]
+    expected = -0.5 * r**2 - np.log(data["sigma_y"]) - 0.5 * np.log(2 * np.pi)
+    np.testing.assert_allclose(fit.log_likelihood["y"].values[0, 0], expected, rtol=1e-12)
+
+
+def test_nuts_matches_least_squares(fit, exact):
+    mean, sd = exact
+    for i, name in enumerate(("m", "b")):
+        draws = fit.posterior[name].values
+        assert abs(draws.mean() - mean[i]) < 0.1 * sd[i]
+        assert abs(draws.std() / sd[i] - 1) < 0.1
+
+
+def test_laplace_is_exact_for_a_gaussian_posterior(data, exact):
+    mean, sd = exact
+    idata = map_fit(line, **data, **PRIORS, draws=4000, progress=False)
+    for i, name in enumerate(("m", "b")):
+        assert idata.map_estimate[name].item() == pytest.approx(mean[i], abs=1e-5 * sd[i] + 1e-8)
+        assert idata.posterior[name].values.std() == pytest.approx(sd[i], rel=0.05)
+
+
+@pytest.mark.parametrize("guide", ["normal", "mvn", "lowrank"])
+def test_svi_guides(data, exact, guide):
+    mean, sd = exact
+    idata = svi(line, **data, **PRIORS, guide=guide, steps=3000, learning_rate=0.02, draws=2000, progress=False)
+    assert idata.optimization["loss"].shape == (3000,)
+    assert idata.optimization["loss"].values[-100:].mean() < idata.optimization["loss"].values[:100].mean()
+    for i, name in enumerate(("m", "b")):
+        # the last Adam iterate still jitters: allow one posterior sd
+        assert abs(idata.posterior[name].values.mean() - mean[i]) < sd[i]
+        if guide == "mvn":  # the full-rank guide can represent this posterior exactly
+            assert idata.posterior[name].values.std() == pytest.approx(sd[i], rel=0.25)
+
+
+def test_predictive_groups(fit, data):
+    simulate = {"x": data["x"], "sigma_y": data["sigma_y"]}
+    out = prior_predictive(line, **simulate, slope_scale=2.0, intercept_scale=2.0, draws=4000, seed=1)
+    assert out.prior_predictive["y"].shape == (1, 4000, 25)
+    assert set(out.prior.data_vars) == {"m", "b"}
+    # y = m x + b + ε with m, b ~ N(0, 2²): Var y = 4 x² + 4 + σ²
+    var = out.prior_predictive["y"].values[0].var(axis=0)
+    np.testing.assert_allclose(var, 4 * data["x"] ** 2 + 4 + data["sigma_y"] ** 2, rtol=0.1)
+    posterior_predictive(fit, line, **simulate, **PRIORS)
+    assert fit.posterior_predictive["y"].dims == ("chain", "draw", "data")
+    residual = fit.posterior_predictive["y"].values - data["y"]
+    assert abs(residual.mean()) < 0.1
+
+
+def test_predictive_needs_something_to_simulate(data):
+    with pytest.raises(ValueError, match="no site to simulate"):
+        prior_predictive(line, **data)
+
+
+def test_repeat_fit_does_not_recompile(data):
+    settings = {"chains": 2, "warmup": 100, "draws": 100}
+    nuts(line, **data, **PRIORS, **settings, progress=False)
+    before = mcmc._compiled.cache_info()
+    other = line_data(n=25, seed=8)[0]
+    nuts(line, **other, **PRIORS, **settings, seed=3, progress=False)
+    after = mcmc._compiled.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses
+    _, static = split_arguments(bind_arguments(line, (), other | PRIORS))
+    program = mcmc._compiled(
+        with_static(line, static), 2, 100, 100, 0.8, False, 10, default_chain_method(2), init_to_uniform
+    )
+    assert program._cache_size() == 1  # one trace, one executable, for both data sets
+
+
+def test_persistent_cache_serves_a_fresh_process(tmp_path):
+    """A second process compiles nothing new: every program comes from the persistent cache."""
+    script = textwrap.dedent(
+        """
+        import astrozoo
+        from astrozoo.data.synthetic_line import line_data
+        from astrozoo.inference import nuts
+        from astrozoo.models.line import line
+        nuts(line, **line_data(n=10)[0], chains=1, warmup=50, draws=50, progress=False)
+        """
+    )
+    env = os.environ | {"ASTROZOO_JAX_CACHE": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+    first = set(os.listdir(tmp_path / "cache"))
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+    assert first and set(os.listdir(tmp_path / "cache")) == first
+
+
+def test_warnings_on_poor_convergence(data):
+    with pytest.warns(ConvergenceWarning, match="ess_bulk"):
+        nuts(line, **data, **PRIORS, chains=2, warmup=20, draws=20, progress=False)
+
+
+def test_outlier_probability_dims():
+    data = line_data(n=12)[0]
+    idata = nuts(line_outliers, **data, chains=1, warmup=50, draws=20, progress=False)
+    assert idata.posterior["p_outlier"].dims == ("chain", "draw", "data")
+
+
+def test_save_load_round_trip(fit, tmp_path):
+    path = save(fit, tmp_path / "sub" / "fit.nc")
+    back = load(path)
+    assert set(back.groups()) == set(fit.groups())
+    for group in fit.groups():
+        for name, value in getattr(fit, group).data_vars.items():
+            np.testing.assert_array_equal(getattr(back, group)[name].values, value.values)
+
+
+def test_interrupted_save_leaves_no_partial_file(fit, tmp_path, monkeypatch):
+    path = tmp_path / "fit.nc"
+    save(fit, path)
+    original = path.read_bytes()
+
+    def write_half_then_die(self, filename, *args, **kwargs):
+        with open(filename, "wb") as f:
+            f.write(original[: len(original) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(az.InferenceData, "to_netcdf", write_half_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        save(fit, path)
+    assert path.read_bytes() == original  # the older file is intact
+    assert os.listdir(tmp_path) == ["fit.nc"]  # and no temporary file is left
+    with pytest.raises(KeyboardInterrupt):
+        save(fit, tmp_path / "new.nc")
+    assert not (tmp_path / "new.nc").exists()
+
+
+def test_load_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no InferenceData file at"):
+        load(tmp_path / "absent.nc")
+
+
+@pytest.mark.parametrize(
+    "driver, kwargs, message",
+    [
+        (nuts, {"chain_method": "threads"}, "chain_method must be one of"),
+        (nuts, {"draws": 0}, "draws must be >= 1"),
+        (svi, {"guide": "flow"}, "guide must be one of"),
+        (map_fit, {"starts": 0}, "starts and draws must be >= 1"),
+    ],
+)
+def test_driver_settings_are_checked(data, driver, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        driver(line, **data, **kwargs)
