@@ -71,9 +71,8 @@ def _program(model, replications, warmup, draws, thin, target_accept, params, si
         truth = Predictive(model, num_samples=replications)(key_prior, **arrays)
         data = {s: truth[s] for s in simulated}
         keys = jax.random.split(key_fit, replications)
-        posterior, divergences = over_devices(jax.vmap(replicate, in_axes=((0, 0), None)), replications)(
-            (keys, data), arrays
-        )
+        mapped, _ = over_devices(jax.vmap(replicate, in_axes=((0, 0), None)), replications)
+        posterior, divergences = mapped((keys, data), arrays)
         ranks = {p: jnp.sum(posterior[p] < truth[p][:, None], axis=1) for p in params}
         return ranks, jnp.sum(divergences)
 

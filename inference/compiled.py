@@ -9,7 +9,11 @@ fresh one.
 """
 
 import functools
+import hashlib
 import inspect
+import os
+import tempfile
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -47,3 +51,80 @@ def split_arguments(named: dict) -> tuple[dict, tuple]:
 def with_static(model, static: tuple):
     """``model`` with its static keyword arguments fixed; the same object for the same key."""
     return functools.partial(model, **dict(static)) if static else model
+
+
+def stable_repr(value) -> str:
+    """A repr that is the same in every process (functions by module and name, not address)."""
+    if isinstance(value, functools.partial):
+        return f"partial({stable_repr(value.func)}, {stable_repr(value.args)}, {stable_repr(sorted(value.keywords.items()))})"
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{value.__module__}.{value.__qualname__}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(stable_repr(v) for v in value) + ")"
+    return repr(value)
+
+
+@functools.lru_cache(maxsize=1)
+def _astrozoo_source_hash() -> str:
+    import astrozoo.data
+    import astrozoo.inference
+    import astrozoo.models
+
+    digest = hashlib.sha256()
+    for package in (astrozoo, astrozoo.data, astrozoo.inference, astrozoo.models):
+        for path in sorted(Path(package.__file__).parent.rglob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def program_fingerprint(model, settings: tuple) -> str | None:
+    """What identifies a compiled program of an astrozoo model; None for models from elsewhere.
+
+    It covers the model and its static arguments, the driver settings, the
+    source of the whole astrozoo package and the versions of JAX and NumPyro.
+    Models defined outside astrozoo get None: their programs are not exported,
+    since their source (and what it imports) cannot be fingerprinted reliably.
+    """
+    import numpyro
+
+    func = model.func if isinstance(model, functools.partial) else model
+    if not getattr(func, "__module__", "").startswith("astrozoo."):
+        return None
+    return stable_repr(
+        (model, settings, _astrozoo_source_hash(), jax.__version__, numpyro.__version__,
+         jax.default_backend(), jax.local_device_count())
+    )
+
+
+_LOADED: dict[str, object] = {}
+
+
+def exported_program(jitted, args: tuple, fingerprint: str | None, shardings: dict):
+    """``jitted``, or its twin served from the on-disk program cache.
+
+    Tracing and lowering a NUTS program costs about a second per process. The
+    first time a program is needed it is exported (``jax.export``) to
+    ``<compilation cache>/programs``; later processes deserialise it instead
+    of tracing, and XLA's persistent cache supplies the compiled executable.
+    Returns ``jitted`` unchanged when the cache is off or ``fingerprint`` is None.
+    """
+    from astrozoo.inference.runtime import compilation_cache_dir
+
+    cache = compilation_cache_dir()
+    if fingerprint is None or cache is None:
+        return jitted
+    shapes = jax.tree.map(lambda a: (tuple(a.shape), str(a.dtype)), args)
+    key = hashlib.sha256(f"{fingerprint}|{shapes}|{jax.tree.structure(args)}".encode()).hexdigest()
+    if key not in _LOADED:
+        path = cache / "programs" / f"{key}.jaxexport"
+        if path.is_file():
+            exported = jax.export.deserialize(bytearray(path.read_bytes()))
+        else:
+            exported = jax.export.export(jitted)(*args)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+            with os.fdopen(fd, "wb") as f:
+                f.write(exported.serialize())
+            os.replace(tmp, path)
+        _LOADED[key] = jax.jit(exported.call, **shardings)
+    return _LOADED[key]

@@ -51,8 +51,16 @@ def _site_dims(site) -> list[str]:
 
 
 def inspect_model(model, *args, **kwargs) -> ModelStructure:
-    """Trace ``model(*args, **kwargs)`` once and read off its sites and plates."""
-    trace = handlers.trace(handlers.seed(model, rng_seed=0)).get_trace(*args, **kwargs)
+    """Trace ``model(*args, **kwargs)`` once and read off its sites and plates.
+
+    The model runs under ``jax.make_jaxpr``: shapes are worked out but nothing
+    is computed or compiled. The arguments stay concrete, so the model's input
+    checks run on the real data.
+    """
+    trace = {}
+    jax.make_jaxpr(
+        lambda: trace.update(handlers.trace(handlers.seed(model, rng_seed=0)).get_trace(*args, **kwargs))
+    )()
     latent, deterministic, observed, dims, sizes = [], [], {}, {}, {}
     for name, site in trace.items():
         if site["type"] == "plate":

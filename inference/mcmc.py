@@ -7,12 +7,18 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, PartitionSpec
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from numpyro.infer import init_to_uniform
 from numpyro.infer.hmc import hmc
 from numpyro.infer.util import initialize_model
 
-from astrozoo.inference.compiled import bind_arguments, split_arguments, with_static
+from astrozoo.inference.compiled import (
+    bind_arguments,
+    exported_program,
+    program_fingerprint,
+    split_arguments,
+    with_static,
+)
 from astrozoo.inference.diagnostics import report_convergence
 from astrozoo.inference.export import inspect_model, to_inference_data
 from astrozoo.inference.runtime import default_chain_method
@@ -67,27 +73,31 @@ def over_devices(fn, n):
     """Map ``fn(keys, arrays)`` over the leading axis of ``keys``, split evenly over CPU devices.
 
     Each device gets an equal block of keys (as many devices as divide ``n``)
-    and runs ``fn`` on its block; ``arrays`` are replicated.
+    and runs ``fn`` on its block; ``arrays`` are replicated. Returns the mapped
+    function and the shardings of its inputs and outputs (keyword arguments of
+    ``jax.jit``).
     """
     n_dev = max(d for d in range(1, min(n, jax.local_device_count()) + 1) if n % d == 0)
     mesh = Mesh(np.array(jax.local_devices()[:n_dev]), ("batch",))
-    return jax.shard_map(
+    split, replicated = NamedSharding(mesh, PartitionSpec("batch")), NamedSharding(mesh, PartitionSpec())
+    mapped = jax.shard_map(
         fn, mesh=mesh, in_specs=(PartitionSpec("batch"), PartitionSpec()),
         out_specs=PartitionSpec("batch"), check_vma=False,
     )
+    return mapped, {"in_shardings": (split, replicated), "out_shardings": split}
 
 
 @functools.lru_cache(maxsize=64)
 def _compiled(model, chains, warmup, draws, target_accept, dense_mass, max_tree_depth, chain_method, init_strategy):
+    """The jitted program running every chain, and the shardings it was jitted with."""
     one = one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy)
     in_turn = lambda keys, arrays: jax.lax.map(lambda k: one(k, arrays), keys)  # noqa: E731
     if chain_method == "vectorized":
-        many = jax.vmap(one, in_axes=(0, None))
-    elif chain_method == "sequential":
-        many = in_turn
-    else:  # parallel: the chains are split over devices and run in turn on each
-        many = over_devices(in_turn, chains)
-    return jax.jit(many)
+        return jax.jit(jax.vmap(one, in_axes=(0, None))), {}
+    if chain_method == "sequential":
+        return jax.jit(in_turn), {}
+    mapped, shardings = over_devices(in_turn, chains)  # parallel: blocks of chains per device
+    return jax.jit(mapped, **shardings), shardings
 
 
 def nuts(
@@ -146,10 +156,12 @@ def nuts(
     named = bind_arguments(model, args, model_kwargs)
     structure = inspect_model(model, **named)
     arrays, static = split_arguments(named)
-    run = _compiled(
-        with_static(model, static), int(chains), int(warmup), int(draws), float(target_accept),
-        bool(dense_mass), int(max_tree_depth), chain_method, init_strategy,
-    )
+    settings = (int(chains), int(warmup), int(draws), float(target_accept), bool(dense_mass),
+                int(max_tree_depth), chain_method, init_strategy)
+    bound = with_static(model, static)
+    jitted, shardings = _compiled(bound, *settings)
+    keys = jax.random.split(jax.random.PRNGKey(seed), chains)
+    run = exported_program(jitted, (keys, arrays), program_fingerprint(bound, settings), shardings)
     if progress:
         print(
             f"[astrozoo] NUTS: {chains} chain(s) x ({warmup} warm-up + {draws} draws), "
@@ -157,7 +169,7 @@ def nuts(
             file=sys.stderr,
         )
     start = time.perf_counter()
-    samples, stats = jax.block_until_ready(run(jax.random.split(jax.random.PRNGKey(seed), chains), arrays))
+    samples, stats = jax.block_until_ready(run(keys, arrays))
     wall = time.perf_counter() - start
     stats["tree_depth"] = jnp.ceil(jnp.log2(stats["n_steps"] + 1)).astype(int)
     idata = to_inference_data(

@@ -57,6 +57,7 @@ PROBLEMS = [
         title="Straight line with a good/bad outlier mixture: all 20 Hogg et al. (2010) points",
         model=models.line_outliers,
         load=_hogg(1, **_HOGG_PRIORS, outlier_mean_scale=1000.0, outlier_width_scale=1000.0),
+        settings={"target_accept": 0.95},
         report=("m", "b", "q"),
         citation=_HOGG,
     ),
