@@ -26,7 +26,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[docs]'
-	$(VENV)/bin/mkdocs build --strict --site-dir site
+	$(VENV)/bin/mkdocs build --strict --config-file docs/mkdocs.yml --site-dir $(CURDIR)/site
 
 clean:
 	rm -rf $(VENV) reports site bench/results
