@@ -59,11 +59,11 @@ def rank_uniformity_pvalue(ranks: np.ndarray, n_draws: int, bins: int) -> float:
 
 @functools.lru_cache(maxsize=16)
 def _program(model, replications, warmup, draws, thin, target_accept, params, simulated):
-    chain = one_chain(model, warmup, draws * thin, target_accept, False, 10, init_to_uniform)
+    chain = one_chain(model, warmup, draws * thin, target_accept, False, 10, init_to_uniform, with_log_likelihood=False)
 
     def replicate(per_rep, shared):
         key, data = per_rep
-        samples, sample_stats = chain(key, shared | data)
+        samples, sample_stats, _ = chain(key, shared | data)
         return {p: samples[p][::thin] for p in params}, jnp.sum(sample_stats["diverging"])
 
     def run(rng_key, arrays):

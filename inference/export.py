@@ -14,7 +14,7 @@ import jax
 import numpy as np
 import numpyro.distributions as dist
 from numpyro import handlers
-from numpyro.infer.util import log_likelihood
+from numpyro.infer import util as infer_util
 
 from astrozoo.inference.compiled import split_arguments, with_static
 
@@ -92,7 +92,7 @@ def constant_data(named: dict, structure: ModelStructure) -> dict[str, np.ndarra
 
 @functools.lru_cache(maxsize=64)
 def _log_likelihood_fn(model):
-    return jax.jit(lambda samples, arrays: log_likelihood(model, samples, batch_ndims=2, **arrays))
+    return jax.jit(lambda samples, arrays: infer_util.log_likelihood(model, samples, batch_ndims=2, **arrays))
 
 
 def _constant_dims(data: dict[str, np.ndarray], structure: ModelStructure) -> dict[str, list[str]]:
@@ -117,6 +117,7 @@ def to_inference_data(
     sample_stats: dict | None = None,
     *,
     structure: ModelStructure | None = None,
+    log_likelihood: dict | None = None,
     attrs: dict | None = None,
 ) -> az.InferenceData:
     """Build InferenceData from draws shaped ``(chain, draw, ...)``.
@@ -127,6 +128,8 @@ def to_inference_data(
         posterior: site name -> draws, latent and deterministic sites.
         sample_stats: statistic name -> array shaped ``(chain, draw)``.
         structure: the model's structure, if already traced.
+        log_likelihood: observed site -> pointwise log-likelihood per draw, if
+            already computed (else it is computed here).
         attrs: attributes stored on every group.
 
     Returns:
@@ -134,9 +137,11 @@ def to_inference_data(
         ``observed_data`` and ``constant_data``.
     """
     structure = structure or inspect_model(model, **named)
-    arrays, static = split_arguments(named)
-    latent = {k: posterior[k] for k in structure.latent if k in posterior}
-    loglik = _as_numpy(_log_likelihood_fn(with_static(model, static))(latent, arrays))
+    if log_likelihood is None:
+        arrays, static = split_arguments(named)
+        latent = {k: posterior[k] for k in structure.latent if k in posterior}
+        log_likelihood = _log_likelihood_fn(with_static(model, static))(latent, arrays)
+    loglik = _as_numpy(log_likelihood)
     const = constant_data(named, structure)
     dims = dict(structure.dims) | _constant_dims(const, structure)
     coords = {name: np.arange(size) for name, size in structure.sizes.items()}

@@ -10,7 +10,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from numpyro.infer import init_to_uniform
 from numpyro.infer.hmc import hmc
-from numpyro.infer.util import initialize_model
+from numpyro.infer.util import initialize_model, log_likelihood
 
 from astrozoo.inference.compiled import (
     bind_arguments,
@@ -26,8 +26,12 @@ from astrozoo.inference.runtime import default_chain_method
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
 
 
-def one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy):
-    """A function (rng_key, arrays) -> (constrained draws, sample stats) for one chain."""
+def one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy, with_log_likelihood=True):
+    """A function (rng_key, arrays) -> (constrained draws, sample stats, pointwise log-likelihood) for one chain.
+
+    The log-likelihood of every observed site at every draw is computed in the
+    same program (None when ``with_log_likelihood`` is False).
+    """
 
     def run(rng_key, arrays):
         key_init, key_run = jax.random.split(rng_key)
@@ -64,7 +68,10 @@ def one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, i
             return s, buf
 
         _, (z, stats) = jax.lax.fori_loop(0, warmup + draws, step, (state, buffer))
-        return jax.vmap(postprocess_fn)(z), stats
+        samples = jax.vmap(postprocess_fn)(z)
+        if not with_log_likelihood:
+            return samples, stats, None
+        return samples, stats, log_likelihood(model, samples, batch_ndims=1, **arrays)
 
     return run
 
@@ -169,11 +176,11 @@ def nuts(
             file=sys.stderr,
         )
     start = time.perf_counter()
-    samples, stats = jax.block_until_ready(run(keys, arrays))
+    samples, stats, pointwise = jax.block_until_ready(run(keys, arrays))
     wall = time.perf_counter() - start
     stats["tree_depth"] = jnp.ceil(jnp.log2(stats["n_steps"] + 1)).astype(int)
     idata = to_inference_data(
-        model, named, samples, stats, structure=structure,
+        model, named, samples, stats, structure=structure, log_likelihood=pointwise,
         attrs={"inference": "nuts", "wall_seconds": wall},
     )
     report_convergence(idata, structure.latent, label=f"NUTS ({wall:.2f} s)")
