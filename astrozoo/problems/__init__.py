@@ -3,11 +3,13 @@
 A :class:`Problem` names a model, a loader for its data, default inference
 settings, the variables to report and published reference values. The CLI,
 the demo, the reports, the benchmarks and the tests iterate over
-:data:`PROBLEMS`. Adding a problem is one entry in a field's module below,
-listed in ``_FIELDS``.
+:data:`PROBLEMS`. Adding a problem is one entry in a field's module: every module of
+this package (``astrozoo.problems.<field>``) is a field and lists its
+problems in ``PROBLEMS``.
 """
 
 import importlib
+import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -60,7 +62,7 @@ class Problem:
         return {k: v for k, v in data.items() if k not in self.observed}
 
 
-_FIELDS = ("line",)
+_FIELDS = ("line",) + tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "line"))
 PROBLEMS: dict[str, Problem] = {}
 
 
