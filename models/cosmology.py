@@ -16,8 +16,10 @@ Distances follow Hogg (1999), arXiv:astro-ph/9905116, eqs. 15, 16 and 21.
 
 The line-of-sight integral ∫₀^z dz'/E(z') is computed with fixed Gauss–Legendre
 nodes in u = ln(1+z'), where the integrand (1+z')/E(z') is smooth and slowly
-varying at any redshift; the error is below 1e-10 relative for 0 < z ≤ 10
-(tests/test_cosmology.py checks ≤ 1e-5 mag against astropy.cosmology).
+varying at any redshift. With 32 nodes the distance modulus agrees with
+astropy.cosmology to ≤ 2e-11 mag for 0 < z ≤ 3 and ≤ 3e-8 mag for z ≤ 20, over
+Ωm ∈ [0.1, 0.7], Ωk ∈ [−0.3, 0.3] and the w0, wa of tests/test_cosmology.py
+(which asserts ≤ 1e-5 mag); 24 nodes would give ~1e-8 mag, 16 nodes ~1e-5 mag.
 
 A cosmology with E²(z') ≤ 0 somewhere on [0, z] (a universe without a big bang,
 "bouncing" before reaching z) has no such redshift: the distances are NaN there,

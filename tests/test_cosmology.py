@@ -58,7 +58,7 @@ def test_distance_modulus_matches_astropy():
         err = np.max(np.abs(got - expected))
         assert err <= TOL_MAG, (repr(ref), err)
         worst = max(worst, err)
-    assert worst > 0  # the comparison compared something
+    assert 0 < worst < 1e-9  # far inside the requirement: see the accuracy note in models/cosmology.py
 
 
 @pytest.mark.parametrize("index", [0, 5, 57, len(CASES) - 1])
