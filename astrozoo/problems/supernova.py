@@ -52,7 +52,7 @@ def _model_magnitudes(z, draws, offsets):
 
 def hubble_figure(idata, outdir):
     """The Hubble diagram: data, the posterior median model with 68 % and 95 % bands of
-    μ(z) + Δ, the 95 % posterior predictive band at the data, and the residuals."""
+    μ(z) + Δ and, below, the residuals with each supernova's 95 % posterior predictive interval."""
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -75,9 +75,8 @@ def hubble_figure(idata, outdir):
     if "posterior_predictive" in idata.groups():
         replicas = idata.posterior_predictive["mag"].values.reshape(-1, len(z))
         lo, hi = np.percentile(replicas, [2.5, 97.5], axis=0)
-        order = np.argsort(z)
-        bottom.fill_between(z[order], (lo - at_data)[order], (hi - at_data)[order], color="C1", alpha=0.2,
-                            lw=0, step="mid", label="posterior predictive, 95 %")
+        bottom.vlines(z, lo - at_data, hi - at_data, color="C1", alpha=0.4, lw=2.5,
+                      label="posterior predictive, 95 %")
         bottom.legend(loc="lower left", fontsize=8)
     top.plot(grid, median, color="C0", lw=1)
     top.errorbar(z, mag, sigma, fmt=".k", ms=3, elinewidth=0.6, label="data")
