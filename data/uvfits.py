@@ -7,8 +7,10 @@ Conventions (they fix the signs of closure phases and position angles):
   and (u, v)_ji = −(u, v)_ij.
 * (u, v) are in wavelengths: the file's UU, VV (light seconds once PSCAL is applied) times the
   reference frequency. u points east, v north.
-* The visibility is V(u, v) = ∫∫ I(x, y) exp(−2πi (u x + v y)) dx dy, x the offset towards
-  east (RA increasing) and y towards north, in radians (Thompson, Moran & Swenson 2017, §3.1).
+* The visibility is V(u, v) = ∫∫ I(x, y) exp(+2πi (u x + v y)) dx dy, x the offset towards
+  east (RA increasing) and y towards north, in radians: the positive-exponent convention of the
+  EHT data (and of Comrade.jl). With it, an m-ring fit to day 101 puts the bright side in the
+  south, as the EHT images do (EHT Collaboration 2019, ApJL 875, L4).
 * σ is the standard deviation of each of the real and imaginary parts of V. The EHT 2017
   release (EHT Collaboration 2019, ApJL 875, L3) writes Stokes I into both RR and LL, each
   with weight 1/σ_RR² where σ_RR = √2 σ_I; so I = mean of the valid RR, LL and σ_I = σ_RR/√2.

@@ -10,7 +10,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from numpyro.infer import init_to_uniform
 from numpyro.infer.hmc import hmc
-from numpyro.infer.util import initialize_model, log_likelihood
+from numpyro.infer.util import initialize_model, log_likelihood, unconstrain_fn
 
 from astrozoo.inference.compiled import (
     bind_arguments,
@@ -26,21 +26,32 @@ from astrozoo.inference.runtime import default_chain_method
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
 
 
-def one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy, with_log_likelihood=True):
+def one_chain(
+    model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy, with_log_likelihood=True,
+    with_init=False,
+):
     """A function (rng_key, arrays) -> (constrained draws, sample stats, pointwise log-likelihood) for one chain.
 
     The log-likelihood of every observed site at every draw is computed in the
-    same program (None when ``with_log_likelihood`` is False).
+    same program (None when ``with_log_likelihood`` is False). With
+    ``with_init`` the first argument is (rng_key, initial values): a dict of
+    constrained values of latent sites, which replace the init strategy's
+    starting point for those sites.
     """
 
     def run(rng_key, arrays):
+        rng_key, init = rng_key if with_init else (rng_key, None)
         key_init, key_run = jax.random.split(rng_key)
         params, potential_fn, postprocess_fn, _ = initialize_model(
             key_init, model, init_strategy=init_strategy, model_kwargs=arrays
         )
+        z = params.z
+        if init is not None:
+            given = {k: v for k, v in init.items() if k in z}
+            z = z | unconstrain_fn(model, (), arrays, given)
         init_kernel, sample_kernel = hmc(potential_fn, algo="NUTS")
         state = init_kernel(
-            params.z,
+            z,
             num_warmup=warmup,
             target_accept_prob=target_accept,
             dense_mass=dense_mass,
@@ -95,9 +106,13 @@ def over_devices(fn, n):
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(model, chains, warmup, draws, target_accept, dense_mass, max_tree_depth, chain_method, init_strategy):
+def _compiled(
+    model, chains, warmup, draws, target_accept, dense_mass, max_tree_depth, chain_method, init_strategy, with_init=False
+):
     """The jitted program running every chain, and the shardings it was jitted with."""
-    one = one_chain(model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy)
+    one = one_chain(
+        model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy, with_init=with_init
+    )
     in_turn = lambda keys, arrays: jax.lax.map(lambda k: one(k, arrays), keys)  # noqa: E731
     if chain_method == "vectorized":
         return jax.jit(jax.vmap(one, in_axes=(0, None))), {}
@@ -105,6 +120,24 @@ def _compiled(model, chains, warmup, draws, target_accept, dense_mass, max_tree_
         return jax.jit(in_turn), {}
     mapped, shardings = over_devices(in_turn, chains)  # parallel: blocks of chains per device
     return jax.jit(mapped, **shardings), shardings
+
+
+def _chain_values(init_params, chains, latent):
+    """``init_params`` as float arrays with a leading chain axis; ValueError naming a bad entry."""
+    if init_params is None:
+        return None
+    unknown = sorted(set(init_params) - set(latent))
+    if unknown:
+        raise ValueError(f"init_params names site(s) {unknown} that are not latent sites of the model {tuple(latent)}")
+    values = {}
+    for name, value in init_params.items():
+        value = jnp.asarray(value, dtype=jnp.result_type(float))
+        if value.ndim == 0 or value.shape[0] != chains:
+            raise ValueError(f"init_params[{name!r}] must have a leading axis of length chains={chains}, got shape {value.shape}")
+        if not bool(jnp.all(jnp.isfinite(value))):
+            raise ValueError(f"init_params[{name!r}] has non-finite values")
+        values[name] = value
+    return values
 
 
 def nuts(
@@ -119,6 +152,7 @@ def nuts(
     max_tree_depth: int = 10,
     chain_method: str | None = None,
     init_strategy=init_to_uniform,
+    init_params: dict | None = None,
     progress: bool = True,
     **model_kwargs,
 ):
@@ -146,6 +180,11 @@ def nuts(
             "vectorized". Default: vectorized on a GPU, parallel on a CPU with
             more than one core, else sequential.
         init_strategy: a NumPyro init strategy for the starting point of each chain.
+        init_params: optional starting values per chain: site name -> array of
+            constrained values with a leading axis of length ``chains`` (e.g. the
+            optima of :func:`astrozoo.inference.init.best_of_optimisations`).
+            They are data of the compiled program, not part of it: new values
+            do not recompile. Latent sites left out start from ``init_strategy``.
         progress: print what is being run and how long it took.
 
     Returns:
@@ -163,11 +202,14 @@ def nuts(
     named = bind_arguments(model, args, model_kwargs)
     structure = inspect_model(model, **named)
     arrays, static = split_arguments(named)
+    init = _chain_values(init_params, chains, structure.latent)
     settings = (int(chains), int(warmup), int(draws), float(target_accept), bool(dense_mass),
-                int(max_tree_depth), chain_method, init_strategy)
+                int(max_tree_depth), chain_method, init_strategy) + ((True,) if init is not None else ())
     bound = with_static(model, static)
     jitted, shardings = _compiled(bound, *settings)
     keys = jax.random.split(jax.random.PRNGKey(seed), chains)
+    if init is not None:
+        keys = (keys, init)
     run = exported_program(jitted, (keys, arrays), program_fingerprint(bound, settings), shardings)
     if progress:
         print(

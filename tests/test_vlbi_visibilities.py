@@ -17,8 +17,8 @@ U, V = FREQ[KX][KEEP], FREQ[KY][KEEP]
 
 
 def fft_visibilities(image):
-    """V(u, v) = Σ I exp(−2πi (u x + v y)) at the grid frequencies, image[iy, ix] in Jy per pixel."""
-    return np.fft.fft2(np.fft.ifftshift(image))[KEEP]
+    """V(u, v) = Σ I exp(+2πi (u x + v y)) at the grid frequencies, image[iy, ix] in Jy per pixel."""
+    return N * N * np.fft.ifft2(np.fft.ifftshift(image))[KEEP]
 
 
 def sampled(function):

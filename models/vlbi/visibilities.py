@@ -1,10 +1,10 @@
 """Analytic visibilities of geometric sources, vectorised over (u, v), in JAX.
 
-Conventions (those of :mod:`astrozoo.data.uvfits`): the sky offset x points
-east and y north; V(u, v) = ∫∫ I(x, y) exp(−2πi (u x + v y)) dx dy with u, v in
-wavelengths. Sizes and shifts are in µas. A position angle is measured east of
+Conventions (those of :mod:`astrozoo.data.uvfits`, the EHT's): the sky offset x points
+east and y north; V(u, v) = ∫∫ I(x, y) exp(+2πi (u x + v y)) dx dy with u, v in
+wavelengths (the positive-exponent convention of the EHT data and of Comrade.jl). Sizes and shifts are in µas. A position angle is measured east of
 north (from +y towards +x). Every function takes ``flux`` [Jy], a shift
-(``x0_uas``, ``y0_uas``) that multiplies V by exp(−2πi (u x0 + v y0)), and where a
+(``x0_uas``, ``y0_uas``) that multiplies V by exp(+2πi (u x0 + v y0)), and where a
 shape has an orientation a position angle ``pa_rad``: the shape is defined in its
 own frame (its "north" axis y') and rotated so that y' points to ``pa_rad``, which
 evaluates V_body at u' = u cos θ − v sin θ, v' = u sin θ + v cos θ. Models
@@ -24,7 +24,7 @@ FWHM_PER_SIGMA = 2 * jnp.sqrt(2 * jnp.log(2))
 
 
 def _shift(u, v, x0_uas, y0_uas):
-    return jnp.exp(-2j * jnp.pi * (u * x0_uas + v * y0_uas) * UAS)
+    return jnp.exp(2j * jnp.pi * (u * x0_uas + v * y0_uas) * UAS)
 
 
 def _rotate(u, v, pa_rad):
@@ -45,7 +45,7 @@ def _jinc(z):
 
 
 def point(u, v, flux=1.0, x0_uas=0.0, y0_uas=0.0):
-    """A point source: V = F exp(−2πi (u x0 + v y0))."""
+    """A point source: V = F exp(+2πi (u x0 + v y0))."""
     return flux * _shift(u, v, x0_uas, y0_uas)
 
 
@@ -82,7 +82,7 @@ def mring(u, v, beta, flux=1.0, d_uas=40.0, x0_uas=0.0, y0_uas=0.0):
     brightness is real: 1 + 2 Σ_k |β_k| cos(k θ + arg β_k); for m = 1 it peaks at
     θ = −arg β_1. The visibility is
 
-        V(ρ, φ) = F Σ_{k=−m}^{m} β_k J_k(π d ρ) e^{ik(φ − π/2)},
+        V(ρ, φ) = F Σ_{k=−m}^{m} β_k J_k(π d ρ) e^{ik(φ + π/2)},
 
     φ = atan2(u, v) the position angle of the baseline. A rotation of the ring
     by α multiplies β_k by e^{−ikα}, so this function takes no ``pa_rad``.
@@ -96,9 +96,9 @@ def mring(u, v, beta, flux=1.0, d_uas=40.0, x0_uas=0.0, y0_uas=0.0):
     phi = jnp.arctan2(u, v)
     jk = bessel_j_orders(m, jnp.pi * d_uas * UAS * rho)  # (m + 1, ...)
     k = jnp.arange(1, m + 1).reshape((-1,) + (1,) * rho.ndim)
-    harmonics = beta.reshape((-1,) + (1,) * rho.ndim) * jnp.exp(1j * k * (phi - jnp.pi / 2))
+    harmonics = beta.reshape((-1,) + (1,) * rho.ndim) * jnp.exp(1j * k * (phi + jnp.pi / 2))
     terms = jk[1:] * harmonics
-    # the k < 0 terms: β_{−k} J_{−k} e^{−ik(φ−π/2)} = (−1)^k conj(β_k J_k e^{ik(φ−π/2)})
+    # the k < 0 terms: β_{−k} J_{−k} e^{−ik(φ+π/2)} = (−1)^k conj(β_k J_k e^{ik(φ+π/2)})
     total = jk[0] + jnp.sum(terms + (-1.0) ** k * jnp.conj(terms), axis=0)
     return flux * total * _shift(u, v, x0_uas, y0_uas)
 
@@ -116,7 +116,7 @@ def crescent(u, v, flux=1.0, d_uas=40.0, d_inner_uas=30.0, offset_uas=4.0, pa_ra
     (Kamruddin & Dexter 2013). The surface brightness is uniform; ``flux`` is
     the total. Requires d_inner/2 + offset ≤ d/2.
 
-        V = F [R² jinc(2π R ρ) − r² jinc(2π r ρ) e^{−2πi (u·s)}] / (R² − r²),
+        V = F [R² jinc(2π R ρ) − r² jinc(2π r ρ) e^{+2πi (u·s)}] / (R² − r²),
 
     with R, r the radii, s the inner disk's displacement and jinc(z) = 2 J_1(z)/z.
     """
