@@ -15,16 +15,23 @@ def _with_visibilities(vis, model_vis, seed):
     return replace(vis, vis=np.asarray(model_vis) + noise)
 
 
-def closure_kwargs(vis) -> dict:
-    """The :func:`astrozoo.models.vlbi.model.mring` keyword arguments of a visibility table."""
-    from astrozoo.models.vlbi.closures import closure_phases, log_closure_amplitudes
+def closure_kwargs(vis, amplitudes: bool = False) -> dict:
+    """The :func:`astrozoo.models.vlbi.model.mring` keyword arguments of a visibility table;
+    with ``amplitudes`` the debiased amplitudes and station indices too."""
+    from astrozoo.models.vlbi.closures import closure_phases, debiased_amplitudes, log_closure_amplitudes
 
     cp, lca = closure_phases(vis), log_closure_amplitudes(vis)
-    return {
+    kwargs = {
         "u": vis.u, "v": vis.v,
         "cphase_index": cp.index, "cphase_sigma": cp.sigma, "cphase": cp.value,
         "lcamp_index": lca.index, "lcamp_sigma": lca.sigma, "lcamp": lca.value,
     }
+    if amplitudes:
+        kwargs |= {
+            "amp": debiased_amplitudes(vis), "amp_sigma": vis.sigma, "station1": vis.station1,
+            "station2": vis.station2, "use_amplitudes": True, "n_stations": len(vis.stations),
+        }
+    return kwargs
 
 
 def gaussian_data(flux=0.6, fwhm_uas=40.0, x0_uas=3.0, y0_uas=-2.0, day="101", seed=0):
@@ -41,8 +48,12 @@ def gaussian_data(flux=0.6, fwhm_uas=40.0, x0_uas=3.0, y0_uas=-2.0, day="101", s
     return data, {"flux": flux, "fwhm_uas": fwhm_uas, "x0_uas": x0_uas, "y0_uas": y0_uas}
 
 
-def mring_data(d_uas=42.0, width_uas=12.0, beta_abs=0.25, pa_deg=160.0, flux=0.6, day="101", seed=0):
-    """Closure data of an m = 1 thick ring (total flux ``flux`` Jy) with day ``day``'s coverage and σ."""
+def mring_data(d_uas=42.0, width_uas=12.0, beta_abs=0.25, pa_deg=160.0, flux=0.6, day="101", seed=0, log_gains=None):
+    """Closure data of an m = 1 thick ring (total flux ``flux`` Jy) with day ``day``'s coverage and σ.
+
+    With ``log_gains`` (one per station of the array table) the visibilities are corrupted by
+    station gains g_i g_j = exp(ln g_i + ln g_j), and the amplitudes are returned too.
+    """
     import jax.numpy as jnp
 
     from astrozoo.data import eht2017
@@ -54,4 +65,9 @@ def mring_data(d_uas=42.0, width_uas=12.0, beta_abs=0.25, pa_deg=160.0, flux=0.6
         jnp.asarray([beta_abs]), jnp.asarray([np.deg2rad(pa_deg)]),
     )
     truth = {"d_uas": d_uas, "width_uas": width_uas, "beta_abs": beta_abs, "pa_deg": pa_deg}
-    return closure_kwargs(_with_visibilities(vis, model, seed)), truth
+    if log_gains is None:
+        return closure_kwargs(_with_visibilities(vis, model, seed)), truth
+    log_gains = np.asarray(log_gains, float)
+    model = np.asarray(model) * np.exp(log_gains[vis.station1] + log_gains[vis.station2])
+    truth |= {"flux": flux, "log_gain": log_gains}
+    return closure_kwargs(_with_visibilities(vis, model, seed), amplitudes=True), truth

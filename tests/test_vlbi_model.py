@@ -106,3 +106,14 @@ def test_mring_simulation_based_calibration():
     result = sbc(models.mring, **data, params=("d_uas", "width_uas", "beta_abs", "f_sys"),
                  replications=100, warmup=300, draws=99, thin=2)
     assert result.uniform(), result.p_values
+
+
+def test_amplitudes_with_station_gains_recover_flux_and_gains():
+    log_gains = np.array([0.05, -0.1, 0.2, -0.15, 0.1, 0.0, -0.05, 0.0])  # AA AP AZ JC LM PV SM SR
+    data, truth = mring_data(seed=7, log_gains=log_gains)
+    best, _, _ = best_of_optimisations(models.mring, **data, starts=8, seed=0, progress=False)
+    assert abs(best["d_uas"] - truth["d_uas"]) < 1.0
+    # amplitudes fix flux × gains only up to a common factor: compare gain ratios and the gain-weighted flux
+    estimated, true = best["log_gain"][:7], truth["log_gain"][:7]  # SR has no data
+    np.testing.assert_allclose(estimated - estimated.mean(), true - true.mean(), atol=0.03)
+    assert abs(np.log(best["flux"]) + 2 * estimated.mean() - np.log(0.6) - 2 * true.mean()) < 0.03

@@ -83,7 +83,15 @@ def mring(
     lcamp_sigma,
     cphase=None,
     lcamp=None,
+    amp_sigma=None,
+    station1=None,
+    station2=None,
+    amp=None,
     *,
+    use_amplitudes=False,
+    n_stations=8,
+    gain_scale=0.2,
+    flux_max=3.0,
     order=1,
     d_range_uas=(20.0, 70.0),
     width_range_uas=(1.0, 40.0),
@@ -109,6 +117,11 @@ def mring(
     Likelihood: closure phases ~ von Mises(ψ_model, κ = 1/σ_ψ²),
     log closure amplitudes ~ N(model, σ_lca²), with σ² including the systematic term.
 
+    Optionally (``use_amplitudes=True``) the debiased visibility amplitudes too, which need
+    a total flux and station gains: flux ~ U(0, flux_max) [Jy], log gain amplitudes
+    ln g_s ~ N(0, gain_scale²) for each of ``n_stations`` stations, and
+    |V_ij| ~ N(g_i g_j F |V_model|, σ² + (f_sys g_i g_j F |V_model|)²).
+
     Args:
         u, v: baseline coordinates [λ] of the visibility table, shape (N,).
         cphase_index: rows (ij, jk, ik) of each closure triangle, int (M, 3).
@@ -116,6 +129,9 @@ def mring(
         lcamp_index: rows (ab, cd, ac, bd) of each quadrangle, int (K, 4).
         lcamp_sigma: thermal σ of the log closure amplitudes, (K,).
         cphase, lcamp: the observations, or None to simulate.
+        amp_sigma, station1, station2: σ of each amplitude [Jy] and its stations (int indices
+            < ``n_stations``), shape (N,); used with ``use_amplitudes``.
+        amp: debiased visibility amplitudes [Jy], (N,), or None to simulate.
         order: number m of ring harmonics.
         systematic: None to fit f_sys, or a fixed fraction.
     """
@@ -133,6 +149,16 @@ def mring(
         raise ValueError(f"order must be >= 1, got {order}")
     if systematic is not None and not systematic >= 0:
         raise ValueError(f"systematic must be None or >= 0, got {systematic}")
+    if use_amplitudes:
+        if amp_sigma is None or station1 is None or station2 is None:
+            raise ValueError("use_amplitudes needs amp_sigma, station1 and station2")
+        check_positive("amp_sigma", amp_sigma)
+        if amp is not None:
+            check_finite("amp", amp)
+        check_same_length(u=u, amp_sigma=amp_sigma, station1=station1, station2=station2, amp=amp)
+        for name, value in (("station1", station1), ("station2", station2)):
+            if isinstance(value, np.ndarray) and (value.min() < 0 or value.max() >= n_stations):
+                raise ValueError(f"{name} must hold station indices 0..{n_stations - 1}, got {value.min()}..{value.max()}")
 
     d = numpyro.sample("d_uas", dist.Uniform(*d_range_uas))
     width = numpyro.sample("width_uas", dist.Uniform(*width_range_uas))
@@ -159,6 +185,13 @@ def mring(
     with numpyro.plate("quadrangle", np.shape(lcamp_sigma)[0]):
         scale = jnp.sqrt(lcamp_sigma**2 + 4 * f_sys**2)
         numpyro.sample("lcamp", dist.Normal(model_log_closure_amplitudes(model, lcamp_index), scale), obs=lcamp)
+    if use_amplitudes:
+        flux = numpyro.sample("flux", dist.Uniform(0.0, flux_max))
+        with numpyro.plate("station", n_stations):
+            log_gain = numpyro.sample("log_gain", dist.Normal(0.0, gain_scale))
+        predicted = flux * jnp.abs(model) * jnp.exp(log_gain[station1] + log_gain[station2])
+        with numpyro.plate("visibility", np.shape(u)[0]):
+            numpyro.sample("amp", dist.Normal(predicted, jnp.hypot(amp_sigma, f_sys * predicted)), obs=amp)
 
 
 def closure_chi2(params: dict, data: dict) -> dict:
