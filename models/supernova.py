@@ -157,14 +157,29 @@ def flat_lcdm(z, sigma_mag=None, scale_tril=None, mag=None, *, offset="marginali
                     omega_m=omega_m, omega_de=omega_lambda)
 
 
-def lcdm(z, sigma_mag=None, scale_tril=None, mag=None, *, offset="marginalised", offset_mean=0.0, offset_scale=1.0):
-    """ΛCDM with curvature: Ωm ~ U(0, 1), ΩΛ ~ U(0, 2), Ωk = 1 − Ωm − ΩΛ (deterministic ``omega_k``).
+def lcdm(
+    z,
+    sigma_mag=None,
+    scale_tril=None,
+    mag=None,
+    *,
+    offset="marginalised",
+    offset_mean=0.0,
+    offset_scale=1.0,
+    omega_lambda_max=2.0,
+):
+    """ΛCDM with curvature: Ωm ~ U(0, 1), ΩΛ ~ U(0, omega_lambda_max), Ωk = 1 − Ωm − ΩΛ
+    (deterministic ``omega_k``).
 
-    Arguments as :func:`flat_lcdm`.
+    Prior draws with E² ≤ 0 below the highest redshift have zero density, but
+    predictive simulation cannot reject them. Every Ωm ≥ 0 has a big bang
+    beyond z_max when ΩΛ < x²/(x² − 1), x = 1 + z_max (E² is smallest at Ωm = 0);
+    choose ``omega_lambda_max`` below that bound (1.207 for z_max = 1.414) to make
+    the whole prior physical. Other arguments as :func:`flat_lcdm`.
     """
     _check(z, sigma_mag, scale_tril, mag, offset)
     omega_m = numpyro.sample("omega_m", dist.Uniform(0.0, 1.0))
-    omega_lambda = numpyro.sample("omega_lambda", dist.Uniform(0.0, 2.0))
+    omega_lambda = numpyro.sample("omega_lambda", dist.Uniform(0.0, omega_lambda_max))
     numpyro.deterministic("omega_k", 1.0 - omega_m - omega_lambda)
     _hubble_diagram(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale,
                     omega_m=omega_m, omega_de=omega_lambda)

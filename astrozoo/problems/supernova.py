@@ -14,6 +14,12 @@ def _union21():
     return {"z": table["z"], "sigma_mag": table["sigma_mu"], "mag": table["mu"]}
 
 
+def _union21_curved():
+    """Union2.1 with ΩΛ < 1.2: every prior draw then has a big bang beyond z = 1.414
+    (see :func:`astrozoo.models.supernova.lcdm`); no posterior draw of a U(0, 2) fit exceeds 1.11."""
+    return _union21() | {"omega_lambda_max": 1.2}
+
+
 def _pantheon():
     table = sn1a.pantheon_binned()
     return {
@@ -161,7 +167,7 @@ PROBLEMS = [
         name="sn-union21-lcdm",
         title="ΛCDM with curvature, (Ωm, ΩΛ), from Union2.1 (offset marginalised)",
         model=models.lcdm,
-        load=_union21,
+        load=_union21_curved,
         observed=("mag",),
         settings=_SETTINGS | {"dense_mass": True},
         report=("omega_m", "omega_lambda", "omega_k", "offset"),
