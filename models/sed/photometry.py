@@ -15,9 +15,9 @@ Speed: :func:`build_photometer` precomputes, once and outside any sampler, the S
 grid on a log-spaced rest-wavelength grid (Δ ln λ = ``dlnlam``, spectra averaged in
 ln λ over each step), averaged over 52 age bins, and the weights W_i(λ; z) on a
 grid of redshift nodes (IGM included). A likelihood evaluation is then two small
-matrix products: (2, n_met·n_bins) @ (n_met·n_bins, n_λ) for the young and old
-spectra, and (n_band, n_λ) @ (n_λ,) after the dust, which stays exact on the
-working grid. Between redshift nodes W is interpolated linearly in z. Both
+matrix products: (2, n_bins) @ (n_bins, n_λ) for the young and old spectra (the
+two metallicities around Z blended first), and (n_band, n_λ) @ (n_λ,) after the
+dust, which stays exact on the working grid. Between redshift nodes W is interpolated linearly in z. Both
 approximations (the working grid and the z interpolation) are measured in the tests.
 """
 
@@ -89,7 +89,8 @@ def band_weights(bands, wave_aa, z_nodes, supersample: int = 20) -> np.ndarray:
     fine = np.interp(np.arange((wave.size - 1) * supersample + 1) / supersample, np.arange(wave.size), ln_wave)
     out = np.zeros((len(z_nodes), len(bands), wave.size))
     for k, z in enumerate(np.atleast_1d(z_nodes)):
-        igm_fine = np.asarray(igm.madau_transmission(np.exp(fine) * (1.0 + z), z))
+        with jax.ensure_compile_time_eval():  # concrete even when first built inside a traced model
+            igm_fine = np.asarray(igm.madau_transmission(np.exp(fine) * (1.0 + z), z))
         for i, band in enumerate(bands):
             ln_rest = np.union1d(fine, np.log(band.wave_aa / (1.0 + z)))
             ln_rest = ln_rest[(ln_rest >= ln_wave[0]) & (ln_rest <= ln_wave[-1])]
@@ -174,7 +175,8 @@ def dust_curves(phot: Photometer, kind: str, params: dict, bump: bool = False):
     raise ValueError(f"dust must be one of {DUST_KINDS}, got {kind!r}")
 
 
-def rest_spectrum(phot: Photometer, log_mass, lgmet, sfh_kind, sfh_params, dust_kind, dust_params, bump=False):
+def rest_spectrum(phot: Photometer, log_mass, lgmet, sfh_kind, sfh_params, dust_kind, dust_params, bump=False,
+                  age_max_gyr: float | None = None):
     """Attenuated rest-frame L_ν [L☉ Hz⁻¹] on the working grid, and derived quantities (JAX).
 
     Args:
@@ -183,22 +185,28 @@ def rest_spectrum(phot: Photometer, log_mass, lgmet, sfh_kind, sfh_params, dust_
         sfh_kind, sfh_params: see :mod:`~astrozoo.models.sed.sfh`.
         dust_kind, dust_params: one of :data:`DUST_KINDS` and its :data:`DUST_PARAMETERS`.
         bump: add the 2175 Å bump (Noll et al. 2009).
+        age_max_gyr: where the oldest continuity-SFH bin ends (default: the oldest age bin).
 
     Returns:
         (L_ν, derived), derived holding ``log_stellar_mass`` (surviving, log10 M☉),
         ``sfr`` (mean over the last 100 Myr, M☉ yr⁻¹) and ``mass_per_bin`` (M☉ formed).
     """
-    age_max = phot.edges_yr[-1]
+    age_max = phot.edges_yr[-1] if age_max_gyr is None else 1e9 * age_max_gyr
     masses = sfh.mass_per_bin(sfh_kind, sfh_params, phot.edges_yr, sfh.continuity_edges_yr(age_max))
     masses = 10.0**log_mass * masses / jnp.sum(masses)
-    met = ssp.metallicity_weights(phot.lgmet, lgmet)
-    young = jnp.arange(masses.size) < phot.n_young
-    split = jnp.stack([jnp.where(young, masses, 0.0), jnp.where(young, 0.0, masses)])
-    table = jnp.asarray(phot.ssp_flux).reshape(-1, phot.wave_aa.size)
-    young_old = (met[None, :, None] * split[:, None, :]).reshape(2, -1) @ table
+    i, f = ssp.metallicity_pair(phot.lgmet, lgmet)
+    blend = jnp.stack([1.0 - f, f])
+    pair = jax.lax.dynamic_slice_in_dim(jnp.asarray(phot.ssp_flux), i, 2, axis=0)  # (2, n_bins, n_λ)
+    n_young = phot.n_young
+    young = blend @ jnp.einsum("b,mbw->mw", masses[:n_young], pair[:, :n_young])
+    old = blend @ jnp.einsum("b,mbw->mw", masses[n_young:], pair[:, n_young:])
     a_old, a_young = dust_curves(phot, dust_kind, dust_params, bump)
-    l_nu = young_old[0] * dustlib.transmission(a_young) + young_old[1] * dustlib.transmission(a_old)
-    surviving = met @ jnp.asarray(phot.surviving_frac) @ masses
+    if dust_kind == "charlot-fall":
+        l_nu = young * dustlib.transmission(a_young) + old * dustlib.transmission(a_old)
+    else:  # one curve for all ages
+        l_nu = (young + old) * dustlib.transmission(a_old)
+    surviving_pair = jax.lax.dynamic_slice_in_dim(jnp.asarray(phot.surviving_frac), i, 2, axis=0)
+    surviving = ((1.0 - f) * surviving_pair[0] + f * surviving_pair[1]) @ masses
     recent = jnp.asarray(phot.edges_yr[1:] <= 1e8)
     derived = {
         "log_stellar_mass": jnp.log10(surviving),
@@ -209,7 +217,7 @@ def rest_spectrum(phot: Photometer, log_mass, lgmet, sfh_kind, sfh_params, dust_
 
 
 def photometry(phot: Photometer, z, log_mass, lgmet, sfh_kind, sfh_params, dust_kind, dust_params, bump=False,
-               cosmology: dict | None = None):
+               age_max_gyr: float | None = None, cosmology: dict | None = None):
     """AB maggies in each band of ``phot`` for one galaxy at redshift z (JAX; vmap for many).
 
     Args as :func:`rest_spectrum`, plus ``z`` (within the photometer's nodes) and
@@ -219,7 +227,8 @@ def photometry(phot: Photometer, z, log_mass, lgmet, sfh_kind, sfh_params, dust_
     Returns:
         (maggies, derived): maggies shape (n_band,); derived as :func:`rest_spectrum`.
     """
-    l_nu, derived = rest_spectrum(phot, log_mass, lgmet, sfh_kind, sfh_params, dust_kind, dust_params, bump)
+    l_nu, derived = rest_spectrum(phot, log_mass, lgmet, sfh_kind, sfh_params, dust_kind, dust_params, bump,
+                                  age_max_gyr)
     d_l = luminosity_distance_mpc(z, **(cosmology or {}))
     return weights_at(phot, z) @ l_nu / d_l**2, derived
 

@@ -85,17 +85,12 @@ def bin_in_age(grid: SSPGrid, edges_yr) -> tuple[np.ndarray, np.ndarray]:
     return flux, grid.surviving_frac @ overlap.T
 
 
-def metallicity_weights(lgmet_grid, lgmet):
-    """Linear-interpolation weights in log Z over the grid's metallicities (JAX).
+def metallicity_pair(lgmet_grid, lgmet):
+    """(i, f): Z lies between grid metallicities i and i + 1, at fraction f of the way in log Z (JAX).
 
-    Values outside the grid are clamped to its ends.
-
-    Returns:
-        weights, shape lgmet.shape + (n_met,), summing to 1.
+    Values outside the grid are clamped to its ends (f = 0 or 1).
     """
     lgmet_grid = jnp.asarray(lgmet_grid)
     x = jnp.clip(lgmet, lgmet_grid[0], lgmet_grid[-1])
     i = jnp.clip(jnp.searchsorted(lgmet_grid, x, side="right") - 1, 0, lgmet_grid.size - 2)
-    f = (x - lgmet_grid[i]) / (lgmet_grid[i + 1] - lgmet_grid[i])
-    n = lgmet_grid.size
-    return (1.0 - f)[..., None] * (jnp.arange(n) == i[..., None]) + f[..., None] * (jnp.arange(n) == i[..., None] + 1)
+    return i, (x - lgmet_grid[i]) / (lgmet_grid[i + 1] - lgmet_grid[i])

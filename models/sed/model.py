@@ -1,0 +1,248 @@
+"""The NumPyro model of a galaxy's broadband photometry.
+
+``photometry(flux, flux_err, ...)``: priors on the mass formed, metallicity, the
+SFH and the dust (and the redshift, when it is free), the forward model of
+:mod:`astrozoo.models.sed.photometry`, and a Gaussian likelihood in flux (AB
+maggies) with a fractional noise floor,
+
+    flux_i ~ N(F_i(θ), σ_i² + (f_floor F_i(θ))²),
+
+which handles faint and negative fluxes (non-detections measured as fluxes)
+as they are. Bands flagged in ``upper_limit`` carry a limit instead: they
+contribute log Φ((flux_i − F_i) / σ_tot,i), the probability that the model
+flux plus noise stays below the limit.
+
+Priors (uniform unless said):
+    log_mass ∈ [6, 13] (log10 M☉ formed); log_z_sun = log10(Z/Z☉) ∈ [−2.3, 0.69]
+    (the grid, Z☉ = 0.02); age_gyr ∈ [0.01, t_max] (t_max the age of the universe at the
+    redshift, flat ΛCDM H0 = 70, Ωm = 0.3, via astropy); tau_gyr, t0_gyr log-uniform
+    in [0.05, 20]; sigma ∈ [0.1, 2]; alpha, beta log-uniform in [0.1, 1000] (Carnall
+    et al. 2018); log_sfr_ratios ~ Student-t(ν=2, 0, 0.3) (Leja et al. 2019);
+    av, av_bc ∈ [0, 4] mag; dust_delta ∈ [−1.2, 0.4]; dust_index ∈ [−1.5, 0];
+    redshift ∈ z_range when free.
+Deterministics: ``log_stellar_mass`` (surviving, log10 M☉), ``log_sfr``
+(log10 of the mean SFR over the last 100 Myr, M☉ yr⁻¹) and ``model_flux`` (the
+noiseless model fluxes, maggies).
+"""
+
+import functools
+import importlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+
+from astrozoo.data.validate import check_finite, check_positive
+from astrozoo.models.sed import sfh as sfhlib
+
+# The package exports this module's NumPyro model under the forward module's name.
+forward = importlib.import_module("astrozoo.models.sed.photometry")
+
+DEFAULT_FILTERS = ("sdss", "2mass", "wise", "galex")
+LGMET_SUN = float(np.log10(0.02))
+REDSHIFT_LIMITS = (1e-3, 6.0)
+LOG_Z_SUN_RANGE = (-2.3, 0.69)
+
+
+@functools.lru_cache(maxsize=256)
+def age_of_universe_gyr(z: float) -> float:
+    """Cosmic time at redshift z [Gyr], flat ΛCDM with H0 = 70, Ωm = 0.3 (astropy)."""
+    from astropy.cosmology import FlatLambdaCDM
+
+    return float(FlatLambdaCDM(H0=70.0, Om0=0.3, Tcmb0=0.0).age(z).value)
+
+
+def _concrete_number(value) -> bool:
+    return not isinstance(value, jax.core.Tracer) and np.ndim(value) == 0
+
+
+def photometer_for(filters, redshift, z_range) -> forward.Photometer:
+    """The cached photometer: a single node at a fixed Python-number redshift, else nodes over ``z_range``."""
+    if isinstance(filters, list):
+        filters = tuple(filters)
+    for bound in (z_range if redshift is None or not isinstance(redshift, (int, float)) else (redshift,)):
+        if not REDSHIFT_LIMITS[0] <= float(bound) <= REDSHIFT_LIMITS[1]:
+            raise ValueError(f"redshift must lie within the grid {list(REDSHIFT_LIMITS)}, got {bound}")
+    fixed = redshift if isinstance(redshift, (int, float)) else None
+    return forward.cached_photometer(filters if isinstance(filters, tuple) else (filters,),
+                                     forward.z_nodes_for(fixed, tuple(z_range)))
+
+
+def check_inputs(phot, flux, flux_err, upper_limit, redshift, noise_floor) -> None:
+    """ValueError naming the argument, before anything compiles."""
+    n_band = len(phot.bands)
+    if flux_err is None:
+        raise ValueError("flux_err is required (AB maggies, one per band)")
+    check_positive("flux_err", flux_err)
+    if flux is not None:
+        check_finite("flux", flux)
+    for name, value in (("flux", flux), ("flux_err", flux_err), ("upper_limit", upper_limit)):
+        if value is not None and np.shape(value)[-1:] != (n_band,):
+            raise ValueError(f"{name} must have one entry per band ({n_band}: {', '.join(phot.band_names)}), "
+                             f"got shape {np.shape(value)}")
+    if not noise_floor >= 0:
+        raise ValueError(f"noise_floor must be >= 0, got {noise_floor}")
+    if redshift is not None and not isinstance(redshift, jax.core.Tracer):
+        forward.check_redshift(phot, redshift)
+
+
+def _log_uniform(name: str, low: float, high: float):
+    """A log-uniform parameter, sampled as ``log_<name>`` ~ U(ln low, ln high) (flat geometry for NUTS)."""
+    log_value = numpyro.sample(f"log_{name}", dist.Uniform(np.log(low), np.log(high)))
+    return numpyro.deterministic(name, jnp.exp(log_value))
+
+
+def sample_sfh(kind: str, age_max_gyr: float, n_continuity: int) -> dict:
+    """The SFH's parameters drawn from their priors (inside a model)."""
+    sfhlib.check_kind(kind)
+    if kind == "continuity":
+        ratios = dist.StudentT(2.0, 0.0, 0.3).expand([n_continuity - 1]).to_event(1)
+        return {"log_sfr_ratios": numpyro.sample("log_sfr_ratios", ratios)}
+    params = {"age_gyr": numpyro.sample("age_gyr", dist.Uniform(0.01, age_max_gyr))}
+    if kind in ("delayed-tau", "double-power-law"):
+        params["tau_gyr"] = _log_uniform("tau_gyr", 0.05, 20.0)
+    if kind == "double-power-law":
+        params["alpha"] = _log_uniform("alpha", 0.1, 1000.0)
+        params["beta"] = _log_uniform("beta", 0.1, 1000.0)
+    if kind == "lognormal":
+        params["t0_gyr"] = _log_uniform("t0_gyr", 0.05, 20.0)
+        params["sigma"] = numpyro.sample("sigma", dist.Uniform(0.1, 2.0))
+    return params
+
+
+def sample_dust(kind: str) -> dict:
+    """The dust model's parameters drawn from their priors (inside a model)."""
+    if kind not in forward.DUST_KINDS:
+        raise ValueError(f"dust must be one of {forward.DUST_KINDS}, got {kind!r}")
+    params = {"av": numpyro.sample("av", dist.Uniform(0.0, 4.0))}
+    if kind == "noll":
+        params["dust_delta"] = numpyro.sample("dust_delta", dist.Uniform(-1.2, 0.4))
+    if kind == "charlot-fall":
+        params["av_bc"] = numpyro.sample("av_bc", dist.Uniform(0.0, 4.0))
+        params["dust_index"] = numpyro.sample("dust_index", dist.Uniform(-1.5, 0.0))
+    return params
+
+
+def _age_max_gyr(phot, redshift, z_range) -> float:
+    z = float(redshift) if redshift is not None and _concrete_number(redshift) else z_range[0]
+    return min(age_of_universe_gyr(z), phot.edges_yr[-1] / 1e9)
+
+
+def _galaxy_parameters(sfh, dust, age_max):
+    log_mass = numpyro.sample("log_mass", dist.Uniform(6.0, 13.0))
+    log_z_sun = numpyro.sample("log_z_sun", dist.Uniform(*LOG_Z_SUN_RANGE))
+    sfh_params = sample_sfh(sfh, age_max, sfhlib.continuity_edges_yr(1e9 * age_max).size - 1)
+    return log_mass, log_z_sun, sfh_params, sample_dust(dust)
+
+
+def _noise(flux_err, model_flux, noise_floor):
+    return jnp.sqrt(jnp.asarray(flux_err) ** 2 + (noise_floor * model_flux) ** 2)
+
+
+def _upper_limit_term(flux, model_flux, sigma, upper_limit):
+    below = jax.scipy.stats.norm.logcdf((jnp.asarray(flux) - model_flux) / sigma)
+    return jnp.where(jnp.asarray(upper_limit, bool), below, 0.0)
+
+
+def photometry(
+    flux=None,
+    flux_err=None,
+    upper_limit=None,
+    redshift=0.1,
+    *,
+    filters=DEFAULT_FILTERS,
+    z_range=(0.005, 1.0),
+    sfh="delayed-tau",
+    dust="calzetti",
+    bump=False,
+    noise_floor=0.05,
+):
+    """Broadband photometry of one galaxy (see the module docstring for priors and likelihood).
+
+    Args:
+        flux: observed fluxes [AB maggies], shape (n_band,), or None to simulate.
+        flux_err: their 1σ uncertainties [maggies], > 0.
+        upper_limit: boolean, shape (n_band,): True where ``flux`` is an upper limit; None: none.
+        redshift: a number (fixed; the photometer is built at exactly this z), a traced
+            scalar (fixed per galaxy in a catalogue; z interpolated over ``z_range``), or
+            None (free, uniform over ``z_range``).
+        filters: a named set, a sedpy filter name, a ``.par`` path or a tuple of these.
+        z_range: (low, high) of the redshift grid, within [0.001, 6].
+        sfh: one of :data:`astrozoo.models.sed.sfh.KINDS`.
+        dust: "calzetti", "noll" or "charlot-fall"; ``bump`` adds the 2175 Å bump.
+        noise_floor: fractional error added in quadrature to ``flux_err``.
+    """
+    phot = photometer_for(filters, redshift, z_range)
+    check_inputs(phot, flux, flux_err, upper_limit, redshift, noise_floor)
+    age_max = _age_max_gyr(phot, redshift, z_range)
+    log_mass, log_z_sun, sfh_params, dust_params = _galaxy_parameters(sfh, dust, age_max)
+    if redshift is None:
+        redshift = numpyro.sample("redshift", dist.Uniform(*z_range))
+    model_flux, derived = forward.photometry(
+        phot, redshift, log_mass, log_z_sun + LGMET_SUN, sfh, sfh_params, dust, dust_params, bump, age_max
+    )
+    numpyro.deterministic("log_stellar_mass", derived["log_stellar_mass"])
+    numpyro.deterministic("log_sfr", jnp.log10(jnp.maximum(derived["sfr"], 1e-30)))
+    sigma = _noise(flux_err, model_flux, noise_floor)
+    detected = True if upper_limit is None or flux is None else ~jnp.asarray(upper_limit, bool)
+    with numpyro.plate("band", len(phot.bands)):
+        numpyro.deterministic("model_flux", model_flux)
+        numpyro.sample("flux", dist.Normal(model_flux, sigma).mask(detected), obs=flux)
+        if upper_limit is not None and flux is not None:
+            numpyro.factor("upper_limits", _upper_limit_term(flux, model_flux, sigma, upper_limit))
+
+
+def photometry_catalog(
+    flux=None,
+    flux_err=None,
+    redshift=None,
+    upper_limit=None,
+    *,
+    filters=DEFAULT_FILTERS,
+    z_range=(0.005, 1.0),
+    sfh="delayed-tau",
+    dust="calzetti",
+    bump=False,
+    noise_floor=0.05,
+):
+    """Independent galaxies of a catalogue, each as :func:`photometry` at its known redshift.
+
+    The galaxies sit in ``numpyro.plate("galaxy", n)``; each galaxy's bands form one
+    event, so the pointwise log-likelihood is per galaxy (``model_flux`` is not recorded). The upper age bound of the
+    SFH prior is the age of the universe at ``z_range[0]`` for every galaxy.
+
+    Args:
+        flux, flux_err, upper_limit: shape (n_galaxy, n_band), as :func:`photometry`.
+        redshift: shape (n_galaxy,), within ``z_range`` (required: photo-z fits of whole
+            catalogues are not offered).
+    """
+    if redshift is None or np.ndim(redshift) != 1:
+        raise ValueError("redshift must be given for every galaxy, shape (n_galaxy,)")
+    phot = photometer_for(filters, None, z_range)
+    check_inputs(phot, flux, flux_err, upper_limit, redshift, noise_floor)
+    if flux is not None and np.shape(flux) != np.shape(flux_err):
+        raise ValueError(f"flux and flux_err must have the same shape, got {np.shape(flux)} and {np.shape(flux_err)}")
+    if np.shape(flux_err)[0] != np.shape(redshift)[0]:
+        raise ValueError(f"flux_err has {np.shape(flux_err)[0]} galaxies but redshift has {np.shape(redshift)[0]}")
+    age_max = _age_max_gyr(phot, None, z_range)
+
+    def one(z, log_mass, log_z_sun, sfh_params, dust_params):
+        return forward.photometry(phot, z, log_mass, log_z_sun + LGMET_SUN, sfh, sfh_params, dust, dust_params,
+                                  bump, age_max)
+
+    with numpyro.plate("galaxy", np.shape(redshift)[0]):
+        log_mass, log_z_sun, sfh_params, dust_params = _galaxy_parameters(sfh, dust, age_max)
+        # lax.map in blocks keeps memory bounded when predictive draws are vmapped on top.
+        model_flux, derived = jax.lax.map(
+            lambda args: one(*args), (jnp.asarray(redshift), log_mass, log_z_sun, sfh_params, dust_params),
+            batch_size=64,
+        )
+        numpyro.deterministic("log_stellar_mass", derived["log_stellar_mass"])
+        numpyro.deterministic("log_sfr", jnp.log10(jnp.maximum(derived["sfr"], 1e-30)))
+        sigma = _noise(flux_err, model_flux, noise_floor)
+        detected = True if upper_limit is None or flux is None else ~jnp.asarray(upper_limit, bool)
+        numpyro.sample("flux", dist.Normal(model_flux, sigma).mask(detected).to_event(1), obs=flux)
+        if upper_limit is not None and flux is not None:
+            numpyro.factor("upper_limits", _upper_limit_term(flux, model_flux, sigma, upper_limit).sum(-1))
