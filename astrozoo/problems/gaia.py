@@ -70,7 +70,7 @@ def parallax_ppc_figure(idata, outdir, replicates=100):
     return [path]
 
 
-_M67_SETTINGS = {"chains": 2, "warmup": 500, "draws": 1000}
+_M67_SETTINGS = {"chains": 2, "warmup": 500, "draws": 700}
 
 PROBLEMS = [
     Problem(
