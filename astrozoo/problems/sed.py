@@ -24,7 +24,7 @@ from numpyro.infer.util import log_likelihood as numpyro_log_likelihood
 
 from astrozoo import inference
 from astrozoo.data import synthetic_sed
-from astrozoo.inference.compiled import bind_arguments
+from astrozoo.inference.compiled import bind_arguments, with_static
 from astrozoo.inference.diagnostics import ConvergenceWarning
 from astrozoo.inference.export import inspect_model, to_inference_data
 from astrozoo.inference.laplace import GRADIENT_TOLERANCE
@@ -62,17 +62,26 @@ MOCK_TRUTH = synthetic_sed.MOCK_TRUTH | {"log_stellar_mass": 10.5104, "log_sfr":
 
 
 def fit_mock(problem: Problem, method: str, **settings):
-    """The mode first (:func:`map_laplace_catalog` on this one galaxy), then ``method``;
-    NUTS chains start at the mode."""
+    """The mode first (:func:`map_laplace_catalog` on this one galaxy), then, for ``"nuts"``,
+    NUTS chains started at the mode; for ``"map"``, the Laplace draws around it."""
+    if method not in ("nuts", "map"):
+        raise ValueError(f"{problem.name} is fitted with 'nuts' or 'map', got {method!r}")
     data = problem.load()
-    if method != "nuts":
-        return {"map": inference.map_fit, "svi": inference.svi}[method](problem.model, **data, **settings)
     static = {k: v for k, v in data.items() if k not in ("flux", "flux_err", "redshift")}
-    (mode, *_), _ = map_laplace_catalog(
+    draws = settings.get("draws", 1000) if method == "map" else 10
+    (mode, samples, loglik, _, converged), wall = map_laplace_catalog(
         problem.model, data["flux"][None], data["flux_err"][None], np.array([data["redshift"]]), candidates=64,
-        starts=4, max_steps=30, draws=10, seed=settings.get("seed", 0), progress=False, **static)
-    latent = inspect_model(problem.model, **data).latent
-    start = _as_init({k: mode[k][0] for k in latent}, latent)
+        starts=4, max_steps=30, draws=draws, seed=settings.get("seed", 0), progress=False, **static)
+    named = bind_arguments(problem.model, (), data)
+    structure = inspect_model(problem.model, **named)
+    if method == "map":
+        posterior = {k: v[0][None] for k, v in samples.items() if k in structure.dims}
+        idata = to_inference_data(problem.model, named, posterior, structure=structure,
+                                  attrs={"inference": "laplace", "wall_seconds": wall, "converged": int(converged[0])})
+        idata.add_groups({"map_estimate": xr.Dataset(
+            {k: (structure.dims[k], np.asarray(v[0])) for k, v in mode.items() if k in structure.dims})})
+        return idata
+    start = _as_init({k: mode[k][0] for k in structure.latent}, structure.latent)
     return inference.nuts(problem.model, **data, init_strategy=start, **settings)
 
 
@@ -181,9 +190,10 @@ def map_laplace_catalog(model, flux, flux_err, redshift, *, candidates=32, start
         is False where the gradient at the optimum exceeds the tolerance or the Hessian there
         is not positive definite.
     """
-    bound = functools.partial(model, **static)
+    bound = with_static(model, tuple(sorted(static.items())))
     run = _catalog_program(bound, int(candidates), int(starts), int(max_steps), int(draws))
     n = np.shape(flux)[0]
+    batch = min(batch, n)
     keys = jax.random.split(jax.random.PRNGKey(seed), n)
     pieces = []
     start = time.perf_counter()
@@ -218,7 +228,7 @@ def _nuts_subset_program(model, chains, warmup, draws):
 
 def nuts_catalog(model, flux, flux_err, redshift, init_values, *, chains=2, warmup=300, draws=300, seed=0, **static):
     """NUTS for a few galaxies at once (vmapped over galaxies and chains), started at their MAP points."""
-    bound = functools.partial(model, **static)
+    bound = with_static(model, tuple(sorted(static.items())))
     run = _nuts_subset_program(bound, int(chains), int(warmup), int(draws))
     n = np.shape(flux)[0]
     keys = jax.random.split(jax.random.PRNGKey(seed), n * chains).reshape(n, chains, -1)

@@ -15,9 +15,9 @@ Speed: :func:`build_photometer` precomputes, once and outside any sampler, the S
 grid on a log-spaced rest-wavelength grid (Δ ln λ = ``dlnlam``, spectra averaged in
 ln λ over each step), averaged over 52 age bins, and the weights W_i(λ; z) on a
 grid of redshift nodes (IGM included). A likelihood evaluation is then two small
-matrix products: (2, n_bins) @ (n_bins, n_λ) for the young and old spectra (the
-two metallicities around Z blended first), and (n_band, n_λ) @ (n_λ,) after the
-dust, which stays exact on the working grid. Between redshift nodes W is interpolated linearly in z. Both
+matrix products: the masses per age bin against the (n_met, n_bins, n_λ) table
+(young and old bins apart, metallicities blended after), and (n_band, n_λ) @ (n_λ,)
+after the dust, which stays exact on the working grid. Between redshift nodes W is interpolated linearly in z. Both
 approximations (the working grid and the z interpolation) are measured in the tests.
 """
 
@@ -194,19 +194,19 @@ def rest_spectrum(phot: Photometer, log_mass, lgmet, sfh_kind, sfh_params, dust_
     age_max = phot.edges_yr[-1] if age_max_gyr is None else 1e9 * age_max_gyr
     masses = sfh.mass_per_bin(sfh_kind, sfh_params, phot.edges_yr, sfh.continuity_edges_yr(age_max))
     masses = 10.0**log_mass * masses / jnp.sum(masses)
-    i, f = ssp.metallicity_pair(phot.lgmet, lgmet)
-    blend = jnp.stack([1.0 - f, f])
-    pair = jax.lax.dynamic_slice_in_dim(jnp.asarray(phot.ssp_flux), i, 2, axis=0)  # (2, n_bins, n_λ)
+    # Contract ages first for every metallicity, then blend: no per-galaxy copy of the
+    # table is made, which keeps memory flat when many galaxies or draws are vmapped.
+    met = ssp.metallicity_weights(phot.lgmet, lgmet)
+    table = jnp.asarray(phot.ssp_flux)
     n_young = phot.n_young
-    young = blend @ jnp.einsum("b,mbw->mw", masses[:n_young], pair[:, :n_young])
-    old = blend @ jnp.einsum("b,mbw->mw", masses[n_young:], pair[:, n_young:])
+    young = met @ jnp.einsum("b,mbw->mw", masses[:n_young], table[:, :n_young])
+    old = met @ jnp.einsum("b,mbw->mw", masses[n_young:], table[:, n_young:])
     a_old, a_young = dust_curves(phot, dust_kind, dust_params, bump)
     if dust_kind == "charlot-fall":
         l_nu = young * dustlib.transmission(a_young) + old * dustlib.transmission(a_old)
     else:  # one curve for all ages
         l_nu = (young + old) * dustlib.transmission(a_old)
-    surviving_pair = jax.lax.dynamic_slice_in_dim(jnp.asarray(phot.surviving_frac), i, 2, axis=0)
-    surviving = ((1.0 - f) * surviving_pair[0] + f * surviving_pair[1]) @ masses
+    surviving = met @ jnp.asarray(phot.surviving_frac) @ masses
     recent = jnp.asarray(phot.edges_yr[1:] <= 1e8)
     derived = {
         "log_stellar_mass": jnp.log10(surviving),

@@ -85,12 +85,15 @@ def bin_in_age(grid: SSPGrid, edges_yr) -> tuple[np.ndarray, np.ndarray]:
     return flux, grid.surviving_frac @ overlap.T
 
 
-def metallicity_pair(lgmet_grid, lgmet):
-    """(i, f): Z lies between grid metallicities i and i + 1, at fraction f of the way in log Z (JAX).
+def metallicity_weights(lgmet_grid, lgmet):
+    """Linear-interpolation weights in log Z over the grid's metallicities, shape (n_met,) (JAX).
 
-    Values outside the grid are clamped to its ends (f = 0 or 1).
+    Z lies between grid metallicities i and i + 1, at fraction f of the way in log Z:
+    weight 1 − f on i and f on i + 1, zero elsewhere. Values outside the grid are clamped.
     """
     lgmet_grid = jnp.asarray(lgmet_grid)
     x = jnp.clip(lgmet, lgmet_grid[0], lgmet_grid[-1])
     i = jnp.clip(jnp.searchsorted(lgmet_grid, x, side="right") - 1, 0, lgmet_grid.size - 2)
-    return i, (x - lgmet_grid[i]) / (lgmet_grid[i + 1] - lgmet_grid[i])
+    f = (x - lgmet_grid[i]) / (lgmet_grid[i + 1] - lgmet_grid[i])
+    index = jnp.arange(lgmet_grid.size)
+    return jnp.where(index == i, 1.0 - f, 0.0) + jnp.where(index == i + 1, f, 0.0)
