@@ -9,7 +9,7 @@ import pytest
 from numpyro.infer.util import log_density
 from scipy import stats
 
-from astrozoo import inference
+from astrozoo.inference.calibration import sbc
 from astrozoo.data import synthetic_sed
 from astrozoo.models.sed import photometry, photometry_catalog
 from astrozoo.problems import get
@@ -148,7 +148,7 @@ def test_sbc_reduced_model():
     """SBC of the 5-parameter model (delayed-τ, Calzetti, z fixed): ranks of log_mass, log_z_sun,
     age_gyr, log_tau_gyr and av are uniform. Slow: 100 replications of NUTS (~10 min on 2 cores)."""
     data, _ = synthetic_sed.mock_galaxy()
-    result = inference.sbc(
+    result = sbc(
         photometry, flux=None, flux_err=np.full(14, 1e-12), redshift=data["redshift"], filters=data["filters"],
         params=("log_mass", "log_z_sun", "age_gyr", "log_tau_gyr", "av"), replications=100, warmup=300, draws=99,
         thin=3, target_accept=0.9,
