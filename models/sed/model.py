@@ -237,7 +237,7 @@ def photometry_catalog(
         # lax.map in blocks keeps memory bounded when predictive draws are vmapped on top.
         model_flux, derived = jax.lax.map(
             lambda args: one(*args), (jnp.asarray(redshift), log_mass, log_z_sun, sfh_params, dust_params),
-            batch_size=64,
+            batch_size=8,
         )
         numpyro.deterministic("log_stellar_mass", derived["log_stellar_mass"])
         numpyro.deterministic("log_sfr", jnp.log10(jnp.maximum(derived["sfr"], 1e-30)))
