@@ -102,7 +102,7 @@ def test_mring_simulation_based_calibration():
     data = closure_kwargs(eht2017.load("101", bands=("lo",)))
     data.update(cphase=None, lcamp=None)
     result = sbc(models.mring, **data, params=("d_uas", "width_uas", "beta_abs", "f_sys"),
-                 replications=100, warmup=300, draws=99, thin=2)
+                 replications=40, warmup=200, draws=49, thin=2, bins=5)
     assert result.uniform(), result.p_values
 
 
