@@ -78,12 +78,17 @@ def _adaptive_gauss_hermite(log_integrand, centre, width, rule):
 
     ∫ g(v) dv = √2 h ∫ e^{−x²} [e^{x²} g(m + √2 h x)] dx ≈ √2 h Σ_k w_k e^{x_k²} g(v_k).
     The rule holds for any (m, h); they place the nodes where g has its mass and
-    are held constant under differentiation (stop_gradient).
+    are held constant under differentiation (stop_gradient). The sum is scaled by
+    the largest term, found in a separate pass without gradient, so that the
+    summed pass is one fused reduction: evaluated for many parameter draws at
+    once (the pointwise log-likelihood of a fit) it never stores all node values.
     """
     x, log_w = rule
     centre, width = jax.lax.stop_gradient(centre), jax.lax.stop_gradient(width)
     nodes = centre[..., None] + jnp.sqrt(2.0) * width[..., None] * x
-    return jnp.log(jnp.sqrt(2.0) * width) + logsumexp(log_integrand(nodes) + log_w, axis=-1)
+    scale = jax.lax.stop_gradient(jnp.max(log_integrand(nodes) + log_w, axis=-1))
+    total = jnp.sum(jnp.exp(log_integrand(nodes) + log_w - scale[..., None]), axis=-1)
+    return jnp.log(jnp.sqrt(2.0) * width) + scale + jnp.log(total)
 
 
 def _last(a):
@@ -353,9 +358,10 @@ def cluster_marginal(
     """The same mixture with every star's distance integrated out (fast formulation).
 
     ϖ_i ~ :class:`ClusterFieldParallax` (D, σ, L, Q; σ_ϖ,i; zero_point_i + offset):
-    the posterior of (D, σ, L, Q) is that of :func:`cluster`. Records
-    ``p_member``, each star's membership probability given the hyperparameters,
-    Q p(ϖ_i | member) / p(ϖ_i); distances follow from :func:`star_distances`.
+    the posterior of (D, σ, L, Q) is that of :func:`cluster`. Membership
+    probabilities and distances of the stars follow from :func:`star_distances`
+    (not recorded per draw: that would cost a quadrature of every star at every
+    draw, and the memory of it).
     """
     _check(plx_err_mas, plx_mas, zero_point_mas)
     D, sigma, L, Q, offset = _hyperpriors(
@@ -363,9 +369,7 @@ def cluster_marginal(
     )
     likelihood = ClusterFieldParallax(D, sigma, L, Q, plx_err_mas, zero_point_mas + offset)
     with numpyro.plate("stars", len(plx_err_mas)):
-        plx = numpyro.sample("plx_mas", likelihood, obs=plx_mas)
-        log_member, log_field = likelihood.component_log_probs(plx)
-        numpyro.deterministic("p_member", jax.nn.sigmoid(log_member - log_field))
+        numpyro.sample("plx_mas", likelihood, obs=plx_mas)
 
 
 cluster.__doc__ += _PRIORS_DOC
