@@ -33,7 +33,6 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
-from jax.scipy.special import logsumexp
 from jax.scipy.stats import norm
 from numpyro.distributions import constraints
 from numpyro.distributions.util import promote_shapes, validate_sample
@@ -54,12 +53,6 @@ FIELD_NODES = 48  # log error on the M67 stars: < 1e-5 for L <= 1 kpc, < 3e-4 at
 CLUSTER_NODES = 12  # log error < 1e-8 within 20 nats of the best-fitting star (tests)
 _FIELD_RULE = _gauss_hermite(FIELD_NODES)
 _CLUSTER_RULE = _gauss_hermite(CLUSTER_NODES)
-
-
-def parallax_log_likelihood(plx_mas, plx_err_mas, r_pc):
-    """log N(ϖ | 1000 / r, σ_ϖ²) for zero-point-corrected parallaxes ϖ [mas] and distances r [pc]."""
-    z = (plx_mas - MAS_PC / r_pc) / plx_err_mas
-    return -0.5 * z**2 - jnp.log(plx_err_mas) - 0.5 * _LOG_2PI
 
 
 def field_log_density(r_pc, L_pc):

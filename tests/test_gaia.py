@@ -231,3 +231,15 @@ def test_fast_formulation_is_calibrated():
     result = _sbc(200, 99, 10)
     assert result.uniform(), result.p_values
     assert result.divergences < 0.01 * 200 * 99 * 3
+
+
+def test_global_offset_is_a_shift_of_every_parallax():
+    """With fit_offset, the likelihood at offset δ equals that of parallaxes shifted by −δ without it."""
+    from numpyro.infer.util import log_density
+
+    data, _ = cluster_data(n=30, seed=2)
+    params = {"D": 850.0, "sigma": 5.0, "L": 800.0, "Q": 0.4}
+    shifted = log_density(models.cluster_marginal, (), {**data, "fit_offset": True}, params | {"plx_offset_mas": 0.03})[0]
+    plain = log_density(models.cluster_marginal, (), data | {"plx_mas": data["plx_mas"] - 0.03}, params)[0]
+    prior_of_offset = stats.norm.logpdf(0.03, 0, 0.05)
+    assert float(shifted) == pytest.approx(float(plain) + prior_of_offset, abs=1e-9)
