@@ -17,11 +17,26 @@ from astrozoo.inference.diagnostics import convergence  # noqa: E402
 
 
 def report_variables(idata, problem=None) -> list[str]:
-    """The problem's report variables, or else up to eight scalar posterior variables."""
+    """The problem's report variables, or else the first eight posterior variables."""
     if problem is not None and problem.report:
         return [v for v in problem.report if v in idata.posterior]
-    scalar = [v for v in idata.posterior.data_vars if idata.posterior[v].ndim == 2]
-    return scalar[:8]
+    return list(idata.posterior.data_vars)[:8]
+
+
+SHOWN_PER_DIMENSION = 3
+"""How many entries of a vector variable (one per galaxy, star, ...) the plots and tables show."""
+
+
+def shown_posterior(idata, var_names) -> az.InferenceData:
+    """The report variables, each dimension beyond chain and draw cut to its first entries.
+
+    A catalogue fit has one value per galaxy; a corner plot of thousands of
+    them says nothing. The plots, the Markdown summary and the page show the
+    first :data:`SHOWN_PER_DIMENSION` entries; ``summary.csv`` keeps them all.
+    """
+    posterior = idata.posterior[var_names]
+    extra = {d: slice(0, SHOWN_PER_DIMENSION) for d in posterior.dims if d not in ("chain", "draw")}
+    return az.InferenceData(posterior=posterior.isel(extra))
 
 
 def markdown_table(frame) -> str:
@@ -69,12 +84,13 @@ def write_report(idata, outdir) -> Path:
     name = idata.attrs.get("problem")
     problem = problems.get(name) if name in {p.name for p in problems.all_problems()} else None
     var_names = report_variables(idata, problem)
-    summary = az.summary(idata, var_names=var_names)
-    summary.to_csv(outdir / "summary.csv")
+    az.summary(idata, var_names=var_names).to_csv(outdir / "summary.csv")
+    shown = shown_posterior(idata, var_names)
+    summary = az.summary(shown)
     (outdir / "summary.md").write_text(markdown_table(summary))
-    figures = [corner_plot(idata, var_names, outdir / "corner.png", problem)]
+    figures = [corner_plot(shown, var_names, outdir / "corner.png", problem)]
     if idata.posterior.sizes["chain"] * idata.posterior.sizes["draw"] > 1:
-        figures.append(trace_plot(idata, var_names, outdir / "trace.png"))
+        figures.append(trace_plot(shown, var_names, outdir / "trace.png"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # arviz's KDE warnings on discrete-looking data
         if "posterior_predictive" in idata.groups():
@@ -83,12 +99,11 @@ def write_report(idata, outdir) -> Path:
             figures.append(predictive_plot(idata, "prior", outdir / "prior_ppc.png"))
     for plot in problem.plots if problem else ():
         figures.extend(Path(p) for p in plot(idata, outdir))
-    return _write_html(idata, problem, summary, figures, outdir)
+    return _write_html(idata, problem, summary, figures, outdir, convergence(idata, var_names))
 
 
-def _write_html(idata, problem, summary, figures, outdir: Path) -> Path:
+def _write_html(idata, problem, summary, figures, outdir: Path, diagnostics) -> Path:
     title = problem.title if problem else idata.attrs.get("problem", "fit")
-    diagnostics = convergence(idata, report_variables(idata, problem))
     references = ""
     if problem is not None and problem.references:
         rows = "".join(
