@@ -44,7 +44,7 @@ def _demo(args) -> int:
     from astrozoo.report import write_index, write_report
 
     out = Path(args.out)
-    chosen = [get(n) for n in args.problems] if args.problems else all_problems()
+    chosen = [get(n) for n in args.problems] if args.problems else [p for p in all_problems() if p.in_demo]
     entries = []
     for problem in chosen:
         print(f"== {problem.name}: {problem.title}", flush=True)
@@ -106,7 +106,7 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="output folder (default: the file name without .nc)")
     report.set_defaults(run=_report)
 
-    demo = sub.add_parser("demo", help="fit every problem with its defaults and report each")
+    demo = sub.add_parser("demo", help="fit every problem meant for the demo with its defaults and report each")
     demo.add_argument("--out", default="reports")
     demo.add_argument("problems", nargs="*", help="only these problems")
     demo.set_defaults(run=_demo)

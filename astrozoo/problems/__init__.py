@@ -42,6 +42,8 @@ class Problem:
         fit: a custom fitting function ``f(problem, method, **settings) -> InferenceData``
             for problems the plain drivers do not serve (None: use the drivers).
         citation: where the model or the data come from.
+        in_demo: whether ``astrozoo demo`` (``make demo``) fits it; False for
+            reference formulations kept for comparison, too slow for a demo.
     """
 
     name: str
@@ -56,6 +58,7 @@ class Problem:
     plots: tuple[Callable, ...] = ()
     fit: Callable | None = None
     citation: str = ""
+    in_demo: bool = True
 
     def predictive_kwargs(self, data: dict) -> dict:
         """The loaded data without the observations."""

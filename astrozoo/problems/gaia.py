@@ -104,5 +104,6 @@ PROBLEMS = [
         report=_REPORT,
         plots=(parallax_ppc_figure,),
         citation=_M67_CITATION,
+        in_demo=False,
     ),
 ]
