@@ -62,19 +62,21 @@ def _program(model, replications, warmup, draws, thin, target_accept, params, si
     chain = one_chain(model, warmup, draws * thin, target_accept, False, 10, init_to_uniform, with_log_likelihood=False)
 
     def replicate(per_rep, shared):
-        key, data = per_rep
+        # Ranks and divergences per replication, so that the devices never wait on
+        # each other: replications take very different times, and a cross-device
+        # reduction would leave the first device to finish waiting (and timing out).
+        key, data, true = per_rep
         samples, sample_stats, _ = chain(key, shared | data)
-        return {p: samples[p][::thin] for p in params}, jnp.sum(sample_stats["diverging"])
+        ranks = {p: jnp.sum(samples[p][::thin] < true[p], axis=0) for p in params}
+        return ranks, jnp.sum(sample_stats["diverging"])
 
     def run(rng_key, arrays):
         key_prior, key_fit = jax.random.split(rng_key)
         truth = Predictive(model, num_samples=replications)(key_prior, **arrays)
         data = {s: truth[s] for s in simulated}
         keys = jax.random.split(key_fit, replications)
-        mapped, _ = over_devices(jax.vmap(replicate, in_axes=((0, 0), None)), replications)
-        posterior, divergences = mapped((keys, data), arrays)
-        ranks = {p: jnp.sum(posterior[p] < truth[p][:, None], axis=1) for p in params}
-        return ranks, jnp.sum(divergences)
+        mapped, _ = over_devices(jax.vmap(replicate, in_axes=((0, 0, 0), None)), replications)
+        return mapped((keys, data, {p: truth[p] for p in params}), arrays)
 
     return jax.jit(run)
 
@@ -126,10 +128,10 @@ def sbc(
         with_static(model, static), int(replications), int(warmup), int(draws), int(thin),
         float(target_accept), tuple(params), simulated,
     )
-    ranks, divergences = jax.device_get(run(jax.random.PRNGKey(seed), arrays))
+    ranks, divergences = jax.device_get(run(jax.random.PRNGKey(seed), arrays))  # divergences per replication
     ranks = {p: np.asarray(r) for p, r in ranks.items()}
     p_values = {
         p: min(rank_uniformity_pvalue(col, draws, bins) for col in r.reshape(len(r), -1).T)
         for p, r in ranks.items()
     }
-    return SBCResult(ranks, draws, p_values, bins, int(divergences))
+    return SBCResult(ranks, draws, p_values, bins, int(np.sum(divergences)))
