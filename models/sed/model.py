@@ -13,14 +13,18 @@ contribute log Φ((flux_i − F_i) / σ_tot,i), the probability that the model
 flux plus noise stays below the limit.
 
 Priors (uniform unless said):
-    log_mass ∈ [6, 13] (log10 M☉ formed); log_z_sun = log10(Z/Z☉) ∈ [−2.3, 0.69]
+    log_mean_flux = log10 of the mean model flux over the bands ∈ [−15, 0] (maggies; the
+    mass formed follows, :func:`scale_to_mean_flux`: uniform in log_mass given the SED's
+    shape, over a window that moves with its light-to-mass ratio and the distance);
+    log_z_sun = log10(Z/Z☉) ∈ [−2.3, 0.69]
     (the grid, Z☉ = 0.02); age_gyr ∈ [0.01, t_max] (t_max the age of the universe at the
     redshift, flat ΛCDM H0 = 70, Ωm = 0.3, via astropy); tau_gyr, t0_gyr log-uniform
-    in [0.05, 20]; sigma ∈ [0.1, 2]; alpha, beta log-uniform in [0.1, 1000] (Carnall
+    in [0.05, 20] (the delayed-τ τ sampled as age_over_tau, :func:`_delayed_tau_timescale`);
+    sigma ∈ [0.1, 2]; alpha, beta log-uniform in [0.1, 1000] (Carnall
     et al. 2018); log_sfr_ratios ~ Student-t(ν=2, 0, 0.3) (Leja et al. 2019);
     av, av_bc ∈ [0, 4] mag; dust_delta ∈ [−1.2, 0.4]; dust_index ∈ [−1.5, 0];
     redshift ∈ z_range when free.
-Deterministics: ``log_stellar_mass`` (surviving, log10 M☉), ``log_sfr``
+Deterministics: ``log_mass`` (log10 M☉ formed), ``tau_gyr`` (delayed-τ), ``log_stellar_mass`` (surviving, log10 M☉), ``log_sfr``
 (log10 of the mean SFR over the last 100 Myr, M☉ yr⁻¹) and ``model_flux`` (the
 noiseless model fluxes, maggies).
 """
@@ -44,6 +48,8 @@ DEFAULT_FILTERS = ("sdss", "2mass", "wise", "galex")
 LGMET_SUN = float(np.log10(0.02))
 REDSHIFT_LIMITS = (1e-3, 6.0)
 LOG_Z_SUN_RANGE = (-2.3, 0.69)
+TAU_RANGE_GYR = (0.05, 20.0)
+LOG_MEAN_FLUX_RANGE = (-15.0, 0.0)  # log10 maggies: AB 37.5 to 0 mag
 
 
 @functools.lru_cache(maxsize=256)
@@ -94,6 +100,18 @@ def _log_uniform(name: str, low: float, high: float):
     return numpyro.deterministic(name, jnp.exp(log_value))
 
 
+def _delayed_tau_timescale(age_gyr, low: float, high: float):
+    """τ of the delayed-τ SFH, sampled as x = age/τ ~ LogUniform(age/high, age/low) given the age.
+
+    This is exactly log τ ~ U(ln low, ln high) (x = T/τ at fixed T is a log-shift of τ),
+    but NUTS moves in logit((x − x_lo)/(x_hi − x_lo)): linear in x where the data leave
+    τ ≫ T unconstrained (ψ ∝ s e^{−x s} in s = t/T depends on x smoothly at x → 0),
+    instead of in log τ, where the long-τ tail makes the age–τ posterior a funnel.
+    """
+    x = numpyro.sample("age_over_tau", dist.LogUniform(age_gyr / high, age_gyr / low))
+    return numpyro.deterministic("tau_gyr", age_gyr / x)
+
+
 def sample_sfh(kind: str, age_max_gyr: float, n_continuity: int) -> dict:
     """The SFH's parameters drawn from their priors (inside a model)."""
     sfhlib.check_kind(kind)
@@ -101,8 +119,10 @@ def sample_sfh(kind: str, age_max_gyr: float, n_continuity: int) -> dict:
         ratios = dist.StudentT(2.0, 0.0, 0.3).expand([n_continuity - 1]).to_event(1)
         return {"log_sfr_ratios": numpyro.sample("log_sfr_ratios", ratios)}
     params = {"age_gyr": numpyro.sample("age_gyr", dist.Uniform(0.01, age_max_gyr))}
-    if kind in ("delayed-tau", "double-power-law"):
-        params["tau_gyr"] = _log_uniform("tau_gyr", 0.05, 20.0)
+    if kind == "delayed-tau":
+        params["tau_gyr"] = _delayed_tau_timescale(params["age_gyr"], *TAU_RANGE_GYR)
+    if kind == "double-power-law":
+        params["tau_gyr"] = _log_uniform("tau_gyr", *TAU_RANGE_GYR)
     if kind == "double-power-law":
         params["alpha"] = _log_uniform("alpha", 0.1, 1000.0)
         params["beta"] = _log_uniform("beta", 0.1, 1000.0)
@@ -131,10 +151,26 @@ def _age_max_gyr(phot, redshift, z_range) -> float:
 
 
 def _galaxy_parameters(sfh, dust, age_max):
-    log_mass = numpyro.sample("log_mass", dist.Uniform(6.0, 13.0))
+    log_flux = numpyro.sample("log_mean_flux", dist.Uniform(*LOG_MEAN_FLUX_RANGE))
     log_z_sun = numpyro.sample("log_z_sun", dist.Uniform(*LOG_Z_SUN_RANGE))
     sfh_params = sample_sfh(sfh, age_max, sfhlib.continuity_edges_yr(1e9 * age_max).size - 1)
-    return log_mass, log_z_sun, sfh_params, sample_dust(dust)
+    return log_flux, log_z_sun, sfh_params, sample_dust(dust)
+
+
+def scale_to_mean_flux(log_mean_flux, unit_flux, unit_derived):
+    """Fluxes and derived masses of the galaxy whose mean model flux is 10^log_mean_flux.
+
+    ``unit_flux`` and ``unit_derived`` are the forward model's output for 1 M☉ formed; the
+    flux is linear in the mass formed, so log_mass = log_mean_flux − log10(mean_i unit_flux_i).
+    The data pin the flux scale to a few per cent whatever the SED's shape, while the mass
+    formed moves with the mass-to-light ratio along the age–τ–Z ridge: sampling the flux
+    scale keeps that ridge straight in the sampler's coordinates.
+    """
+    log_mass = log_mean_flux - jnp.log10(jnp.mean(unit_flux, axis=-1))
+    numpyro.deterministic("log_mass", log_mass)
+    numpyro.deterministic("log_stellar_mass", unit_derived["log_stellar_mass"] + log_mass)
+    numpyro.deterministic("log_sfr", jnp.log10(jnp.maximum(unit_derived["sfr"], 1e-30)) + log_mass)
+    return 10.0 ** log_mass[..., None] * unit_flux
 
 
 def _noise(flux_err, model_flux, noise_floor):
@@ -177,14 +213,13 @@ def photometry(
     phot = photometer_for(filters, redshift, z_range)
     check_inputs(phot, flux, flux_err, upper_limit, redshift, noise_floor)
     age_max = _age_max_gyr(phot, redshift, z_range)
-    log_mass, log_z_sun, sfh_params, dust_params = _galaxy_parameters(sfh, dust, age_max)
+    log_mean_flux, log_z_sun, sfh_params, dust_params = _galaxy_parameters(sfh, dust, age_max)
     if redshift is None:
         redshift = numpyro.sample("redshift", dist.Uniform(*z_range))
-    model_flux, derived = forward.photometry(
-        phot, redshift, log_mass, log_z_sun + LGMET_SUN, sfh, sfh_params, dust, dust_params, bump, age_max
+    unit_flux, unit_derived = forward.photometry(
+        phot, redshift, 0.0, log_z_sun + LGMET_SUN, sfh, sfh_params, dust, dust_params, bump, age_max
     )
-    numpyro.deterministic("log_stellar_mass", derived["log_stellar_mass"])
-    numpyro.deterministic("log_sfr", jnp.log10(jnp.maximum(derived["sfr"], 1e-30)))
+    model_flux = scale_to_mean_flux(log_mean_flux, unit_flux, unit_derived)
     sigma = _noise(flux_err, model_flux, noise_floor)
     detected = True if upper_limit is None or flux is None else ~jnp.asarray(upper_limit, bool)
     with numpyro.plate("band", len(phot.bands)):
@@ -228,19 +263,18 @@ def photometry_catalog(
         raise ValueError(f"flux_err has {np.shape(flux_err)[0]} galaxies but redshift has {np.shape(redshift)[0]}")
     age_max = _age_max_gyr(phot, None, z_range)
 
-    def one(z, log_mass, log_z_sun, sfh_params, dust_params):
-        return forward.photometry(phot, z, log_mass, log_z_sun + LGMET_SUN, sfh, sfh_params, dust, dust_params,
+    def one(z, log_z_sun, sfh_params, dust_params):
+        return forward.photometry(phot, z, 0.0, log_z_sun + LGMET_SUN, sfh, sfh_params, dust, dust_params,
                                   bump, age_max)
 
     with numpyro.plate("galaxy", np.shape(redshift)[0]):
-        log_mass, log_z_sun, sfh_params, dust_params = _galaxy_parameters(sfh, dust, age_max)
+        log_mean_flux, log_z_sun, sfh_params, dust_params = _galaxy_parameters(sfh, dust, age_max)
         # lax.map in blocks keeps memory bounded when predictive draws are vmapped on top.
-        model_flux, derived = jax.lax.map(
-            lambda args: one(*args), (jnp.asarray(redshift), log_mass, log_z_sun, sfh_params, dust_params),
+        unit_flux, unit_derived = jax.lax.map(
+            lambda args: one(*args), (jnp.asarray(redshift), log_z_sun, sfh_params, dust_params),
             batch_size=8,
         )
-        numpyro.deterministic("log_stellar_mass", derived["log_stellar_mass"])
-        numpyro.deterministic("log_sfr", jnp.log10(jnp.maximum(derived["sfr"], 1e-30)))
+        model_flux = scale_to_mean_flux(log_mean_flux, unit_flux, unit_derived)
         sigma = _noise(flux_err, model_flux, noise_floor)
         detected = True if upper_limit is None or flux is None else ~jnp.asarray(upper_limit, bool)
         numpyro.sample("flux", dist.Normal(model_flux, sigma).mask(detected).to_event(1), obs=flux)
