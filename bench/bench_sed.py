@@ -8,7 +8,6 @@
 """
 
 import argparse
-import importlib
 import os
 import resource
 import sys
@@ -25,10 +24,10 @@ from harness import gradient_time_us, write  # noqa: E402
 from astrozoo.data import synthetic_sed  # noqa: E402
 from astrozoo.inference.diagnostics import convergence  # noqa: E402
 from astrozoo.models import sed  # noqa: E402
+from astrozoo.models.sed import forward  # noqa: E402
 from astrozoo.problems import get  # noqa: E402
 from astrozoo.problems import sed as sed_problems  # noqa: E402
 
-forward = importlib.import_module("astrozoo.models.sed.photometry")
 PARAMS = ("log_stellar_mass", "log_sfr", "av", "age_gyr", "tau_gyr", "log_z_sun")
 
 

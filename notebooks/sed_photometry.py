@@ -18,7 +18,6 @@
 # instead of NUTS for the single galaxy, and 48 galaxies in the catalogue.
 
 # %%
-import importlib
 import os
 
 import astrozoo  # noqa: F401  (float64, compilation cache, CPU devices)
@@ -29,11 +28,10 @@ import numpy as np
 from astrozoo import inference
 from astrozoo.data import synthetic_sed
 from astrozoo.models import sed
-from astrozoo.models.sed import dust, igm, sfh, ssp
+from astrozoo.models.sed import dust, forward, igm, sfh, ssp
 from astrozoo.problems import get
 from astrozoo.problems import sed as sed_problems
 
-forward = importlib.import_module("astrozoo.models.sed.photometry")  # the forward model (module)
 QUICK = os.environ.get("ASTROZOO_NOTEBOOK_QUICK", "") not in ("", "0")
 grid = ssp.load_ssp(build_missing=True)
 phot = forward.cached_photometer(synthetic_sed.DEFAULT_FILTERS, forward.z_nodes_for(synthetic_sed.MOCK_REDSHIFT))

@@ -1,7 +1,6 @@
 """The SED forward model's kernels: the BC03 grid and its units, filters against sedpy,
 SFHs, dust, IGM and the fast photometer against a direct high-resolution projection."""
 
-import importlib
 
 import jax
 import jax.numpy as jnp
@@ -10,9 +9,8 @@ import pytest
 from scipy import integrate
 
 from astrozoo.data import ssp_grid
-from astrozoo.models.sed import dust, filters, igm, sfh, ssp
+from astrozoo.models.sed import dust, filters, forward, igm, sfh, ssp
 
-forward = importlib.import_module("astrozoo.models.sed.photometry")  # the package's `photometry` is the NumPyro model
 
 L_SUN = forward.L_SUN_ERG_S
 TEN_PC_CM = 10 * forward.MPC_CM / 1e6

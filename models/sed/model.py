@@ -2,7 +2,7 @@
 
 ``photometry(flux, flux_err, ...)``: priors on the mass formed, metallicity, the
 SFH and the dust (and the redshift, when it is free), the forward model of
-:mod:`astrozoo.models.sed.photometry`, and a Gaussian likelihood in flux (AB
+:mod:`astrozoo.models.sed.forward`, and a Gaussian likelihood in flux (AB
 maggies) with a fractional noise floor,
 
     flux_i ~ N(F_i(θ), σ_i² + (f_floor F_i(θ))²),
@@ -30,7 +30,6 @@ noiseless model fluxes, maggies).
 """
 
 import functools
-import importlib
 
 import jax
 import jax.numpy as jnp
@@ -39,10 +38,9 @@ import numpyro
 import numpyro.distributions as dist
 
 from astrozoo.data.validate import check_finite, check_positive
+from astrozoo.models.sed import forward
 from astrozoo.models.sed import sfh as sfhlib
 
-# The package exports this module's NumPyro model under the forward module's name.
-forward = importlib.import_module("astrozoo.models.sed.photometry")
 
 DEFAULT_FILTERS = ("sdss", "2mass", "wise", "galex")
 LGMET_SUN = float(np.log10(0.02))
