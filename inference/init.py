@@ -62,7 +62,7 @@ def best_of_optimisations(
     model, *args, candidates: int = 1024, starts: int = 32, max_steps: int = 300, learning_rate: float = 0.05,
     seed: int = 0, progress: bool = True, **model_kwargs,
 ):
-    """The highest-density point found by BFGS from the best of many random starting points.
+    """The highest-density point found by Adam from the best of many random starting points.
 
     ``candidates`` points are drawn uniformly in the unconstrained space
     (NumPyro's ``init_to_uniform``) and their log densities evaluated in one
