@@ -60,14 +60,14 @@ def rank_uniformity_pvalue(ranks: np.ndarray, n_draws: int, bins: int) -> float:
 @functools.lru_cache(maxsize=16)
 def _program(model, replications, warmup, draws, thin, target_accept, params, simulated, starts):
     chain = one_chain(model, warmup, draws * thin, target_accept, False, 10, init_to_uniform,
-                      with_log_likelihood=False, with_init=bool(starts))
+                      with_log_likelihood=False)
 
     def replicate(per_rep, shared):
         # Ranks and divergences per replication, so that the devices never wait on
         # each other: replications take very different times, and a cross-device
         # reduction would leave the first device to finish waiting (and timing out).
         key, data, true = per_rep
-        start = (key, {s: true[s] for s in starts}) if starts else key
+        start = {"rng_key": key} | ({"init": {s: true[s] for s in starts}} if starts else {})
         samples, sample_stats, _ = chain(start, shared | data)
         ranks = {p: jnp.sum(samples[p][::thin] < true[p], axis=0) for p in params}
         return ranks, jnp.sum(sample_stats["diverging"])

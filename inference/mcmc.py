@@ -28,26 +28,26 @@ CHAIN_METHODS = ("parallel", "sequential", "vectorized")
 
 def one_chain(
     model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy, with_log_likelihood=True,
-    with_init=False,
+    adapt_mass_matrix=True,
 ):
-    """A function (rng_key, arrays) -> (constrained draws, sample stats, pointwise log-likelihood) for one chain.
+    """A function (start, arrays) -> (constrained draws, sample stats, pointwise log-likelihood) for one chain.
 
-    The log-likelihood of every observed site at every draw is computed in the
-    same program (None when ``with_log_likelihood`` is False). With
-    ``with_init`` the first argument is (rng_key, initial values): a dict of
-    constrained values of latent sites, which replace the init strategy's
-    starting point for those sites.
+    ``start`` is a dict: ``rng_key``, and optionally ``init`` (constrained values
+    of latent sites, which replace the init strategy's starting point for those
+    sites) and ``inverse_mass_matrix`` (the starting inverse mass matrix of the
+    flattened unconstrained latent vector, sites in alphabetical order). The
+    log-likelihood of every observed site at every draw is computed in the
+    same program (None when ``with_log_likelihood`` is False).
     """
 
-    def run(rng_key, arrays):
-        rng_key, init = rng_key if with_init else (rng_key, None)
-        key_init, key_run = jax.random.split(rng_key)
+    def run(start, arrays):
+        key_init, key_run = jax.random.split(start["rng_key"])
         params, potential_fn, postprocess_fn, _ = initialize_model(
             key_init, model, init_strategy=init_strategy, model_kwargs=arrays
         )
         z = params.z
-        if init is not None:
-            given = {k: v for k, v in init.items() if k in z}
+        if "init" in start:
+            given = {k: v for k, v in start["init"].items() if k in z}
             z = z | unconstrain_fn(model, (), arrays, given)
         init_kernel, sample_kernel = hmc(potential_fn, algo="NUTS")
         state = init_kernel(
@@ -55,6 +55,8 @@ def one_chain(
             num_warmup=warmup,
             target_accept_prob=target_accept,
             dense_mass=dense_mass,
+            inverse_mass_matrix=start.get("inverse_mass_matrix"),
+            adapt_mass_matrix=adapt_mass_matrix,
             max_tree_depth=max_tree_depth,
             rng_key=key_run,
         )
@@ -88,9 +90,9 @@ def one_chain(
 
 
 def over_devices(fn, n):
-    """Map ``fn(keys, arrays)`` over the leading axis of ``keys``, split evenly over CPU devices.
+    """Map ``fn(starts, arrays)`` over the leading axis of ``starts``, split evenly over CPU devices.
 
-    Each device gets an equal block of keys (as many devices as divide ``n``)
+    Each device gets an equal block of starts (as many devices as divide ``n``)
     and runs ``fn`` on its block; ``arrays`` are replicated. Returns the mapped
     function and the shardings of its inputs and outputs (keyword arguments of
     ``jax.jit``).
@@ -107,13 +109,15 @@ def over_devices(fn, n):
 
 @functools.lru_cache(maxsize=64)
 def _compiled(
-    model, chains, warmup, draws, target_accept, dense_mass, max_tree_depth, chain_method, init_strategy, with_init=False
+    model, chains, warmup, draws, target_accept, dense_mass, max_tree_depth, chain_method, init_strategy,
+    adapt_mass_matrix,
 ):
     """The jitted program running every chain, and the shardings it was jitted with."""
     one = one_chain(
-        model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy, with_init=with_init
+        model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy,
+        adapt_mass_matrix=adapt_mass_matrix,
     )
-    in_turn = lambda keys, arrays: jax.lax.map(lambda k: one(k, arrays), keys)  # noqa: E731
+    in_turn = lambda starts, arrays: jax.lax.map(lambda s: one(s, arrays), starts)  # noqa: E731
     if chain_method == "vectorized":
         return jax.jit(jax.vmap(one, in_axes=(0, None))), {}
     if chain_method == "sequential":
@@ -140,6 +144,34 @@ def _chain_values(init_params, chains, latent):
     return values
 
 
+def _unconstrained_size(model, arrays) -> int:
+    """Length of the flattened unconstrained latent vector of ``model`` (traced, not compiled)."""
+    z = jax.eval_shape(
+        lambda a: initialize_model(jax.random.PRNGKey(0), model, init_strategy=init_to_uniform, model_kwargs=a)[0].z,
+        arrays,
+    )
+    return int(sum(np.prod(leaf.shape, dtype=int) for leaf in jax.tree.leaves(z)))
+
+
+def _checked_inverse_mass_matrix(matrix, dense_mass: bool, size: int):
+    """``matrix`` as a float array; ValueError unless it is a valid inverse mass matrix of ``size`` parameters."""
+    matrix = np.asarray(matrix, dtype=float)
+    shape = (size, size) if dense_mass else (size,)
+    if matrix.shape != shape:
+        kind = "a dense (d, d) matrix with dense_mass=True" if dense_mass else "a (d,) vector with dense_mass=False"
+        raise ValueError(f"inverse_mass_matrix must be {kind}, d={size}: expected shape {shape}, got {matrix.shape}")
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError("inverse_mass_matrix has non-finite entries")
+    if dense_mass:
+        if not np.allclose(matrix, matrix.T, rtol=1e-10, atol=0.0):
+            raise ValueError("inverse_mass_matrix must be symmetric")
+        if np.any(np.linalg.eigvalsh(matrix) <= 0):
+            raise ValueError("inverse_mass_matrix must be positive definite")
+    elif np.any(matrix <= 0):
+        raise ValueError("inverse_mass_matrix must be positive")
+    return jnp.asarray(matrix)
+
+
 def nuts(
     model,
     *args,
@@ -153,6 +185,8 @@ def nuts(
     chain_method: str | None = None,
     init_strategy=init_to_uniform,
     init_params: dict | None = None,
+    inverse_mass_matrix=None,
+    adapt_mass_matrix: bool = True,
     progress: bool = True,
     **model_kwargs,
 ):
@@ -185,6 +219,14 @@ def nuts(
             optima of :func:`astrozoo.inference.init.best_of_optimisations`).
             They are data of the compiled program, not part of it: new values
             do not recompile. Latent sites left out start from ``init_strategy``.
+        inverse_mass_matrix: optional starting inverse mass matrix of the
+            flattened unconstrained latent vector (sites in alphabetical order,
+            each flattened): a (d, d) positive-definite matrix with
+            ``dense_mass=True`` or a (d,) positive vector without, e.g. the
+            Laplace covariance of :func:`astrozoo.inference.init.laplace_start`.
+            Data of the compiled program, like ``init_params``.
+        adapt_mass_matrix: adapt the mass matrix during warm-up (the step size
+            is always adapted); False keeps ``inverse_mass_matrix`` throughout.
         progress: print what is being run and how long it took.
 
     Returns:
@@ -199,18 +241,23 @@ def nuts(
             raise ValueError(f"{name} must be >= 1, got {value}")
     if int(warmup) < 0:
         raise ValueError(f"warmup must be >= 0, got {warmup}")
+    if not adapt_mass_matrix and inverse_mass_matrix is None:
+        raise ValueError("adapt_mass_matrix=False needs an inverse_mass_matrix to keep")
     named = bind_arguments(model, args, model_kwargs)
     structure = inspect_model(model, **named)
     arrays, static = split_arguments(named)
-    init = _chain_values(init_params, chains, structure.latent)
-    settings = (int(chains), int(warmup), int(draws), float(target_accept), bool(dense_mass),
-                int(max_tree_depth), chain_method, init_strategy) + ((True,) if init is not None else ())
     bound = with_static(model, static)
-    jitted, shardings = _compiled(bound, *settings)
-    keys = jax.random.split(jax.random.PRNGKey(seed), chains)
+    starts = {"rng_key": jax.random.split(jax.random.PRNGKey(seed), chains)}
+    init = _chain_values(init_params, chains, structure.latent)
     if init is not None:
-        keys = (keys, init)
-    run = exported_program(jitted, (keys, arrays), program_fingerprint(bound, settings), shardings)
+        starts["init"] = init
+    if inverse_mass_matrix is not None:
+        matrix = _checked_inverse_mass_matrix(inverse_mass_matrix, bool(dense_mass), _unconstrained_size(bound, arrays))
+        starts["inverse_mass_matrix"] = jnp.broadcast_to(matrix, (chains,) + matrix.shape)
+    settings = (int(chains), int(warmup), int(draws), float(target_accept), bool(dense_mass),
+                int(max_tree_depth), chain_method, init_strategy, bool(adapt_mass_matrix))
+    jitted, shardings = _compiled(bound, *settings)
+    run = exported_program(jitted, (starts, arrays), program_fingerprint(bound, settings), shardings)
     if progress:
         print(
             f"[astrozoo] NUTS: {chains} chain(s) x ({warmup} warm-up + {draws} draws), "
@@ -218,7 +265,7 @@ def nuts(
             file=sys.stderr,
         )
     start = time.perf_counter()
-    samples, stats, pointwise = jax.block_until_ready(run(keys, arrays))
+    samples, stats, pointwise = jax.block_until_ready(run(starts, arrays))
     wall = time.perf_counter() - start
     stats["tree_depth"] = jnp.ceil(jnp.log2(stats["n_steps"] + 1)).astype(int)
     idata = to_inference_data(

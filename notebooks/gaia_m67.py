@@ -34,10 +34,11 @@ from scipy import stats
 import astrozoo  # noqa: F401  (float64, compilation cache, one CPU device per core)
 from astrozoo.data import gaia_m67
 from astrozoo.inference import nuts, posterior_predictive, prior_predictive
+from astrozoo.inference.init import laplace_start
 from astrozoo.models import gaia
 
 QUICK = os.environ.get("ASTROZOO_NOTEBOOK_QUICK") == "1"
-SETTINGS = {"chains": 2, "warmup": 200 if QUICK else 500, "draws": 200 if QUICK else 1000}
+SETTINGS = {"chains": 2, "warmup": 150, "draws": 200 if QUICK else 800}
 
 # %% [markdown]
 # ## The data
@@ -99,10 +100,17 @@ ax.legend()
 # the exponentially decreasing prior of length scale L. Its distance is integrated
 # out by an adaptive Gauss–Hermite quadrature (nodes placed where each star's
 # integrand has its mass), so the posterior of (D, σ, L, Q) is sampled directly.
+#
+# With 4,263 stars that posterior is close to Gaussian. Newton steps find its mode,
+# and the Hessian there gives both the chains' starting points (drawn from the
+# Laplace approximation, twice as wide) and NUTS's dense mass matrix, which is
+# kept: the warm-up only tunes the step size.
 
 # %%
 data = {"plx_err_mas": plx_err, "zero_point_mas": zero_point}
-fit = nuts(gaia.cluster_marginal, **data, plx_mas=plx, **SETTINGS)
+init, inverse_mass_matrix = laplace_start(gaia.cluster_marginal, **data, plx_mas=plx, chains=SETTINGS["chains"])
+fit = nuts(gaia.cluster_marginal, **data, plx_mas=plx, **SETTINGS, init_params=init,
+           inverse_mass_matrix=inverse_mass_matrix, dense_mass=True, adapt_mass_matrix=False)
 
 # %% [markdown]
 # ## 4. Corner plot and summary

@@ -224,3 +224,76 @@ def test_sbc_start_at_truth_spares_the_search_for_modes():
     from_truth = sbc(_sign_blind, **settings, start_at_truth=True)
     assert not from_random.uniform(), from_random.p_values  # half the chains sit in the wrong mode
     assert from_truth.uniform(), from_truth.p_values
+
+
+def _exact_covariance(data):
+    """Posterior covariance of (b, m) (alphabetical, as NumPyro flattens sites), priors included."""
+    design = np.stack([np.ones_like(data["x"]), data["x"]], axis=1) / data["sigma_y"][:, None]
+    prior_precision = np.diag([1 / PRIORS["intercept_scale"] ** 2, 1 / PRIORS["slope_scale"] ** 2])
+    return np.linalg.inv(design.T @ design + prior_precision)
+
+
+def test_laplace_start_gives_the_exact_covariance_of_a_gaussian_posterior(data, exact):
+    from astrozoo.inference.init import laplace_start
+
+    (m, b), (sd_m, sd_b) = exact
+    init, inverse_mass_matrix = laplace_start(line, **data, **PRIORS, chains=400, seed=1, progress=False)
+    np.testing.assert_allclose(inverse_mass_matrix, _exact_covariance(data), rtol=1e-8)
+    # Starting points: 400 draws from the Laplace Gaussian widened twice.
+    assert init["m"].shape == init["b"].shape == (400,)
+    assert init["m"].mean() == pytest.approx(m, abs=0.3 * sd_m)
+    assert init["m"].std() == pytest.approx(2 * sd_m, rel=0.15)
+    assert init["b"].std() == pytest.approx(2 * sd_b, rel=0.15)
+
+
+def test_nuts_keeps_a_given_inverse_mass_matrix(data, exact):
+    (m, b), (sd_m, sd_b) = exact
+    settings = {"chains": 2, "warmup": 100, "draws": 1000, "dense_mass": True, "progress": False}
+    idata = nuts(line, **data, **PRIORS, **settings, inverse_mass_matrix=_exact_covariance(data),
+                 adapt_mass_matrix=False)
+    # With the exact covariance as mass matrix the posterior is a standard normal to NUTS: big steps.
+    assert float(idata.sample_stats.step_size.min()) > 0.7
+    assert abs(idata.posterior["m"].values.mean() - m) < 0.1 * sd_m
+    assert idata.posterior["b"].values.std() == pytest.approx(sd_b, rel=0.1)
+    # New matrix values are data of the compiled program: no compile, no cache lookup.
+    requests = []
+    listen = lambda event, **kwargs: requests.append(event)  # noqa: E731
+    jax.monitoring.register_event_listener(listen)
+    try:
+        nuts(line, **data, **PRIORS, **settings, inverse_mass_matrix=2 * _exact_covariance(data),
+             adapt_mass_matrix=False, seed=5)
+    finally:
+        jax.monitoring.unregister_event_listener(listen)
+    assert "/jax/compilation_cache/compile_requests_use_cache" not in requests
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"adapt_mass_matrix": False}, "adapt_mass_matrix=False needs an inverse_mass_matrix"),
+        ({"inverse_mass_matrix": np.eye(3), "dense_mass": True}, r"expected shape \(2, 2\), got \(3, 3\)"),
+        ({"inverse_mass_matrix": np.eye(2)}, r"a \(d,\) vector with dense_mass=False"),
+        ({"inverse_mass_matrix": np.array([[1.0, 2.0], [2.0, 1.0]]), "dense_mass": True}, "must be positive definite"),
+        ({"inverse_mass_matrix": np.array([[1.0, 0.5], [0.0, 1.0]]), "dense_mass": True}, "must be symmetric"),
+        ({"inverse_mass_matrix": np.array([1.0, np.nan])}, "non-finite entries"),
+        ({"inverse_mass_matrix": np.array([1.0, -1.0])}, "must be positive"),
+    ],
+)
+def test_nuts_rejects_a_bad_inverse_mass_matrix(data, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        nuts(line, **data, **PRIORS, **kwargs, progress=False)
+
+
+def test_newton_mode_finds_the_minimum_of_a_curved_valley():
+    """Rosenbrock's valley from (−1.2, 1): the damped Newton steps reach (1, 1) with its exact Hessian."""
+    import jax.numpy as jnp
+
+    from astrozoo.inference.init import newton_mode
+
+    rosenbrock = lambda u: (1 - u[0]) ** 2 + 100 * (u[1] - u[0] ** 2) ** 2  # noqa: E731
+    u, value, hessian, decrement, steps = newton_mode(rosenbrock, jnp.array([-1.2, 1.0]), 200)
+    # Decrement < 1e-8: within 1e-4 "standard deviations" H^-1/2 of the minimum (the valley's is 1.6).
+    delta = np.asarray(u) - 1.0
+    assert delta @ np.array([[802.0, -400.0], [-400.0, 200.0]]) @ delta < 1e-7
+    np.testing.assert_allclose(hessian, [[802.0, -400.0], [-400.0, 200.0]], rtol=1e-3)
+    assert float(decrement) < 1e-8 and int(steps) < 200
