@@ -18,7 +18,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 from numpyro.infer import init_to_sample, init_to_uniform
-from numpyro.infer.util import initialize_model
+from numpyro import handlers
+from numpyro.infer.util import initialize_model, unconstrain_fn
 
 from astrozoo.inference.compiled import (
     bind_arguments,
@@ -47,7 +48,11 @@ def scored_candidates(model, arrays, rng_key, candidates, init_strategy):
     constrain = lambda u: {k: v for k, v in postprocess_fn(unravel(u)).items() if k in info.z}  # noqa: E731
 
     def candidate(key):
-        u = ravel_pytree(initialize_model(key, model, init_strategy=init_strategy, model_kwargs=arrays)[0].z)[0]
+        # The init strategy's values, without initialize_model's search for a valid point.
+        seeded = handlers.seed(model, rng_seed=key)
+        trace = handlers.trace(handlers.substitute(seeded, substitute_fn=init_strategy)).get_trace(**arrays)
+        values = {k: trace[k]["value"] for k in info.z}
+        u = ravel_pytree(unconstrain_fn(model, (), arrays, values))[0]
         return u, potential(u)
 
     # In batches: all candidates at once would hold every candidate's intermediates (GBs for big data).
