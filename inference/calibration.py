@@ -77,7 +77,13 @@ def _program(model, replications, warmup, draws, thin, target_accept, params, si
         truth = Predictive(model, num_samples=replications)(key_prior, **arrays)
         data = {s: truth[s] for s in simulated}
         keys = jax.random.split(key_fit, replications)
-        mapped, _ = over_devices(jax.vmap(replicate, in_axes=((0, 0, 0), None)), replications)
+        # On a GPU the replications of a device run in lock-step (vmap); on a CPU one after
+        # the other, so that one replication's deep trees do not hold up the rest.
+        if jax.default_backend() == "gpu":
+            each = jax.vmap(replicate, in_axes=((0, 0, 0), None))
+        else:
+            each = lambda per_rep, shared: jax.lax.map(lambda r: replicate(r, shared), per_rep)  # noqa: E731
+        mapped, _ = over_devices(each, replications)
         return mapped((keys, data, {p: truth[p] for p in set(params) | set(starts)}), arrays)
 
     return jax.jit(run)

@@ -17,8 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
-from numpyro.infer import init_to_sample, init_to_uniform
 from numpyro import handlers
+from numpyro.infer import init_to_sample, init_to_uniform
 from numpyro.infer.util import initialize_model, unconstrain_fn
 
 from astrozoo.inference.compiled import (
@@ -152,9 +152,8 @@ def newton_mode(potential, u0, max_steps):
     descends, also where H is indefinite (saddle-free Newton: Dauphin et al.
     2014, NeurIPS 27). A step that does not raise the potential is taken and λ
     shrinks by 3, otherwise λ grows by 4 (Marquardt 1963, SIAM J. Appl. Math.
-    11, 431). The steps
-    stop once the Newton decrement gᵀH⁻¹g (the squared distance to the mode in
-    units of the Laplace standard deviations) is below
+    11, 431). The steps stop once the Newton decrement gᵀH⁻¹g (the squared
+    distance to the mode in units of the Laplace standard deviations) is below
     :data:`DECREMENT_TOLERANCE`, a test that holds where −log p is only known
     to rounding (quadratures with moving nodes). For posteriors of a few
     parameters, where the Hessian is cheap: every trial point gets its value,
@@ -228,9 +227,9 @@ def laplace_start(
     ``init_strategy`` (by default from the prior) find the modes they lead to
     in the unconstrained space; the highest, u*, is kept, and H is the Hessian
     of −log p there. Several searches guard against a secondary optimum (a
-    mixture whose component has emptied, say). The chains start at draws from N(u*,
-    overdispersion² H⁻¹), so that r_hat can still detect chains that have not
-    forgotten their starts, and H⁻¹ serves NUTS as its inverse mass matrix.
+    mixture whose component has emptied, say). The chains start at draws from
+    N(u*, overdispersion² H⁻¹), so that r_hat can still detect chains that have
+    not forgotten their starts, and H⁻¹ serves NUTS as its inverse mass matrix.
     For unimodal posteriors of a few parameters: the Hessian costs d
     gradient evaluations.
 
