@@ -226,7 +226,7 @@ def map_laplace_catalog(model, flux, flux_err, redshift, *, candidates=32, start
 def _nuts_subset_program(model, chains, warmup, draws):
     def one(key, arrays, init_values):
         run = one_chain(model, warmup, draws, 0.8, True, 10, functools.partial(init_to_value, values=init_values))
-        samples, stats, loglik = run(key, arrays)
+        samples, stats, loglik = run({"rng_key": key}, arrays)
         return samples, stats, loglik["flux"].sum(-1)
 
     def galaxy(keys, arrays, init_values):
