@@ -1,10 +1,14 @@
 """astrozoo: a NumPyro model zoo for astronomers.
 
-Importing any part of astrozoo first switches JAX to float64, turns on the
-persistent compilation cache and gives the host one CPU device per core (see
-:mod:`astrozoo.inference.runtime`).
+Importing :mod:`astrozoo` is cheap: it imports neither JAX nor ArviZ. It sets
+the environment defaults that JAX reads when it starts (float64, one CPU device
+per core, the persistent compilation cache; see :mod:`astrozoo.runtime`), and
+importing :mod:`astrozoo.models` or :mod:`astrozoo.inference` applies them to a
+JAX that is already running.
 """
 
-import astrozoo.inference  # noqa: F401  (configures JAX before anything else touches it)
+from astrozoo import runtime as _runtime
+
+_runtime.set_environment_defaults()
 
 __version__ = "0.1.0"

@@ -56,7 +56,7 @@ def _demo(args) -> int:
 
 
 def _data_list(args) -> int:
-    from astrozoo.data.catalog import registered
+    from astrozoo.data.registry import registered
 
     for dataset in registered().values():
         print(f"{dataset.name:24s} {dataset.path:56s} {dataset.citation}")
@@ -64,7 +64,7 @@ def _data_list(args) -> int:
 
 
 def _data_fetch(args) -> int:
-    from astrozoo.data.catalog import registered
+    from astrozoo.data.registry import registered
     from astrozoo.data.registry import fetch
 
     registered()
@@ -75,7 +75,7 @@ def _data_fetch(args) -> int:
 def _data_build_ssp(args) -> int:
     import numpy as np
 
-    from astrozoo.data.ssp_grid import build
+    from astrozoo.models.sed.ssp_library import build
 
     wave = None
     if args.wavelength_range is not None:

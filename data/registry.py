@@ -7,14 +7,16 @@ cache (``$ASTROZOO_CACHE``, default the user's cache directory), and only then
 downloads from the canonical address. Every file is checked against its sha256.
 """
 
-import hashlib
+import importlib
 import os
+import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pooch
 
-from astrozoo.inference.runtime import default_cache_dir
+from astrozoo.files import sha256sum
+from astrozoo.runtime import data_cache_dir
 
 
 class DataUnavailableError(OSError):
@@ -53,17 +55,18 @@ def register(dataset: Dataset) -> Dataset:
     return dataset
 
 
-def cache_dir() -> Path:
-    """Where downloads go: ``$ASTROZOO_CACHE`` or ``<user cache>/astrozoo/data``."""
-    return Path(os.environ.get("ASTROZOO_CACHE", default_cache_dir() / "data")).expanduser()
+def registered() -> dict[str, Dataset]:
+    """Name -> Dataset for every dataset the zoo knows.
 
+    Each field's reader modules (``astrozoo.data.<field>.<module>``) register
+    their datasets when imported; this imports them all.
+    """
+    import astrozoo.data
 
-def sha256sum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    for module in pkgutil.walk_packages(astrozoo.data.__path__, "astrozoo.data."):
+        if not module.name.endswith(".synthetic"):
+            importlib.import_module(module.name)
+    return DATASETS
 
 
 def _verified(dataset: Dataset, path: Path) -> Path:
@@ -93,7 +96,7 @@ def fetch(name: str) -> Path:
         if local.is_file():
             return _verified(dataset, local)
         looked.append(str(local))
-    cached = cache_dir() / dataset.path
+    cached = data_cache_dir() / dataset.path
     if cached.is_file():
         return _verified(dataset, cached)
     looked.append(str(cached))

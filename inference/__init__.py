@@ -1,10 +1,10 @@
 """The shared drivers. Each returns arviz.InferenceData.
 
 Importing this package configures JAX first (float64, persistent compilation
-cache, one CPU device per core): see :mod:`astrozoo.inference.runtime`.
+cache, one CPU device per core): see :mod:`astrozoo.runtime`.
 """
 
-from astrozoo.inference import runtime as _runtime
+from astrozoo import runtime as _runtime
 
 _runtime.configure()
 

@@ -16,8 +16,7 @@ import numpy as np
 from numpyro.infer import Predictive, init_to_uniform
 from scipy import stats
 
-from astrozoo.inference.compiled import bind_arguments, split_arguments, with_static
-from astrozoo.inference.export import inspect_model
+from astrozoo.inference.prepared import prepare
 from astrozoo.inference.mcmc import one_chain, over_devices
 
 
@@ -128,8 +127,8 @@ def sbc(
     Returns:
         SBCResult with the ranks and per-parameter p-values.
     """
-    named = bind_arguments(model, args, model_kwargs)
-    structure = inspect_model(model, **named)
+    call = prepare(model, args, model_kwargs)
+    named, structure = call.named, call.structure
     simulated = tuple(s for s in structure.latent if s in named and named[s] is None)
     if not simulated:
         raise ValueError("pass the model's observations as None (e.g. y=None) so that SBC can simulate them")
@@ -138,13 +137,12 @@ def sbc(
         raise ValueError(f"params {unknown} are not latent sites of the model")
     if (draws + 1) % bins:
         raise ValueError(f"bins={bins} must divide draws + 1 = {draws + 1}")
-    arrays, static = split_arguments(named)
     run = _program(
-        with_static(model, static), int(replications), int(warmup), int(draws), int(thin),
+        call.bound, int(replications), int(warmup), int(draws), int(thin),
         float(target_accept), tuple(params), simulated,
         tuple(s for s in structure.latent if s not in simulated) if start_at_truth else (),
     )
-    ranks, divergences = jax.device_get(run(jax.random.PRNGKey(seed), arrays))  # divergences per replication
+    ranks, divergences = jax.device_get(run(jax.random.PRNGKey(seed), call.arrays))  # divergences per replication
     ranks = {p: np.asarray(r) for p, r in ranks.items()}
     p_values = {
         p: min(rank_uniformity_pvalue(col, draws, bins) for col in r.reshape(len(r), -1).T)

@@ -66,14 +66,14 @@ def stable_repr(value) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _astrozoo_source_hash() -> str:
-    import astrozoo.data
-    import astrozoo.inference
-    import astrozoo.models
+    """sha256 of every source file of the installed astrozoo packages (found, not imported)."""
+    import importlib.util
 
     digest = hashlib.sha256()
-    for package in (astrozoo, astrozoo.data, astrozoo.inference, astrozoo.models):
-        for path in sorted(Path(package.__file__).parent.rglob("*.py")):
-            digest.update(path.read_bytes())
+    for package in ("astrozoo", "astrozoo.data", "astrozoo.inference", "astrozoo.models"):
+        for folder in importlib.util.find_spec(package).submodule_search_locations:
+            for path in sorted(Path(folder).rglob("*.py")):
+                digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -108,7 +108,7 @@ def exported_program(jitted, args: tuple, fingerprint: str | None, shardings: di
     of tracing, and XLA's persistent cache supplies the compiled executable.
     Returns ``jitted`` unchanged when the cache is off or ``fingerprint`` is None.
     """
-    from astrozoo.inference.runtime import compilation_cache_dir
+    from astrozoo.runtime import compilation_cache_dir
 
     cache = compilation_cache_dir()
     if fingerprint is None or cache is None:

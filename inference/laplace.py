@@ -14,9 +14,9 @@ from jax.scipy.optimize import minimize
 from numpyro.infer import init_to_uniform
 from numpyro.infer.util import initialize_model
 
-from astrozoo.inference.compiled import bind_arguments, split_arguments, with_static
 from astrozoo.inference.diagnostics import ConvergenceWarning
-from astrozoo.inference.export import inspect_model, to_inference_data
+from astrozoo.inference.export import to_inference_data
+from astrozoo.inference.prepared import prepare
 
 
 GRADIENT_TOLERANCE = 1e-3  # a start has converged when every |∂(-log p)/∂u| is below this
@@ -92,10 +92,9 @@ def map_fit(
     """
     if int(starts) < 1 or int(draws) < 1:
         raise ValueError(f"starts and draws must be >= 1, got starts={starts}, draws={draws}")
-    named = bind_arguments(model, args, model_kwargs)
-    structure = inspect_model(model, **named)
-    arrays, static = split_arguments(named)
-    run = _program(with_static(model, static), int(starts), int(max_steps), int(draws), bool(laplace), init_strategy)
+    call = prepare(model, args, model_kwargs)
+    structure, arrays = call.structure, call.arrays
+    run = _program(call.bound, int(starts), int(max_steps), int(draws), bool(laplace), init_strategy)
     start = time.perf_counter()
     estimate, laplace_draws, values, success = jax.block_until_ready(run(jax.random.PRNGKey(seed), arrays))
     wall = time.perf_counter() - start
@@ -116,7 +115,7 @@ def map_fit(
     point = {k: np.asarray(v)[None, None] for k, v in estimate.items()}
     posterior = point if laplace_draws is None else {k: np.asarray(v)[None] for k, v in laplace_draws.items()}
     idata = to_inference_data(
-        model, named, posterior, structure=structure,
+        model, call.named, posterior, structure=structure,
         attrs={"inference": "laplace" if laplace else "map", "wall_seconds": wall},
     )
     idata.add_groups(

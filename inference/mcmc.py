@@ -12,16 +12,11 @@ from numpyro.infer import init_to_uniform
 from numpyro.infer.hmc import hmc
 from numpyro.infer.util import initialize_model, log_likelihood, unconstrain_fn
 
-from astrozoo.inference.compiled import (
-    bind_arguments,
-    exported_program,
-    program_fingerprint,
-    split_arguments,
-    with_static,
-)
+from astrozoo.inference.compiled import exported_program, program_fingerprint
 from astrozoo.inference.diagnostics import report_convergence
-from astrozoo.inference.export import inspect_model, to_inference_data
-from astrozoo.inference.runtime import default_chain_method
+from astrozoo.inference.export import to_inference_data
+from astrozoo.inference.prepared import prepare
+from astrozoo.runtime import default_chain_method
 
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
 
@@ -243,10 +238,8 @@ def nuts(
         raise ValueError(f"warmup must be >= 0, got {warmup}")
     if not adapt_mass_matrix and inverse_mass_matrix is None:
         raise ValueError("adapt_mass_matrix=False needs an inverse_mass_matrix to keep")
-    named = bind_arguments(model, args, model_kwargs)
-    structure = inspect_model(model, **named)
-    arrays, static = split_arguments(named)
-    bound = with_static(model, static)
+    call = prepare(model, args, model_kwargs)
+    structure, arrays, bound = call.structure, call.arrays, call.bound
     starts = {"rng_key": jax.random.split(jax.random.PRNGKey(seed), chains)}
     init = _chain_values(init_params, chains, structure.latent)
     if init is not None:
@@ -269,7 +262,7 @@ def nuts(
     wall = time.perf_counter() - start
     stats["tree_depth"] = jnp.ceil(jnp.log2(stats["n_steps"] + 1)).astype(int)
     idata = to_inference_data(
-        model, named, samples, stats, structure=structure, log_likelihood=pointwise,
+        model, call.named, samples, stats, structure=structure, log_likelihood=pointwise,
         attrs={"inference": "nuts", "wall_seconds": wall},
     )
     report_convergence(idata, structure.latent, label=f"NUTS ({wall:.2f} s)")

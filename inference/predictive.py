@@ -6,8 +6,8 @@ import functools
 import jax
 from numpyro.infer import Predictive
 
-from astrozoo.inference.compiled import bind_arguments, split_arguments, with_static
-from astrozoo.inference.export import inspect_model, to_predictive_data
+from astrozoo.inference.export import to_predictive_data
+from astrozoo.inference.prepared import prepare
 
 
 @functools.lru_cache(maxsize=64)
@@ -24,9 +24,10 @@ def _posterior_sampler(model, sites):
     )
 
 
-def _simulation_structure(model, named):
-    """The model's structure, with the sites whose observation argument is None as the observables."""
-    structure = inspect_model(model, **named)
+def _simulation_call(model, args, kwargs):
+    """The prepared call, its structure with the sites whose observation argument is None as the observables."""
+    call = prepare(model, args, kwargs)
+    structure, named = call.structure, call.named
     simulated = {s: None for s in structure.latent if s in named and named[s] is None}
     if not simulated:
         raise ValueError(
@@ -34,7 +35,7 @@ def _simulation_structure(model, named):
             "arguments as None (e.g. y=None)"
         )
     latent = tuple(s for s in structure.latent if s not in simulated)
-    return dataclasses.replace(structure, latent=latent, observed=simulated)
+    return dataclasses.replace(call, structure=dataclasses.replace(structure, latent=latent, observed=simulated))
 
 
 def prior_predictive(model, *args, draws: int = 500, seed: int = 0, idata=None, **model_kwargs):
@@ -54,11 +55,9 @@ def prior_predictive(model, *args, draws: int = 500, seed: int = 0, idata=None, 
         InferenceData with ``prior`` (parameters and deterministics) and
         ``prior_predictive`` (simulated observations).
     """
-    named = bind_arguments(model, args, model_kwargs)
-    structure = _simulation_structure(model, named)
-    arrays, static = split_arguments(named)
-    draws_ = _prior_sampler(with_static(model, static), int(draws))(jax.random.PRNGKey(seed), arrays)
-    out = to_predictive_data(draws_, structure, "prior", "prior_predictive")
+    call = _simulation_call(model, args, model_kwargs)
+    draws_ = _prior_sampler(call.bound, int(draws))(jax.random.PRNGKey(seed), call.arrays)
+    out = to_predictive_data(draws_, call.structure, "prior", "prior_predictive")
     if idata is None:
         return out
     idata.extend(out)
@@ -77,16 +76,15 @@ def posterior_predictive(idata, model, *args, seed: int = 0, **model_kwargs):
     Returns:
         ``idata``, with a ``posterior_predictive`` group added (or replaced).
     """
-    named = bind_arguments(model, args, model_kwargs)
-    structure = _simulation_structure(model, named)
+    call = _simulation_call(model, args, model_kwargs)
+    structure = call.structure
     latent = [s for s in structure.latent if s in idata.posterior]
     chains, n_draws = idata.posterior.sizes["chain"], idata.posterior.sizes["draw"]
     samples = {
         k: idata.posterior[k].values.reshape((chains * n_draws,) + idata.posterior[k].shape[2:]) for k in latent
     }
-    arrays, static = split_arguments(named)
-    sampler = _posterior_sampler(with_static(model, static), tuple(structure.observed))
-    draws_ = sampler(jax.random.PRNGKey(seed), samples, arrays)
+    sampler = _posterior_sampler(call.bound, tuple(structure.observed))
+    draws_ = sampler(jax.random.PRNGKey(seed), samples, call.arrays)
     out = to_predictive_data(draws_, structure, None, "posterior_predictive", chains=chains)
     if "posterior_predictive" in idata.groups():
         del idata.posterior_predictive

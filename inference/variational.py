@@ -11,8 +11,8 @@ from numpyro.infer import SVI, Predictive, Trace_ELBO
 from numpyro.infer.autoguide import AutoLowRankMultivariateNormal, AutoMultivariateNormal, AutoNormal
 from numpyro.optim import Adam
 
-from astrozoo.inference.compiled import bind_arguments, split_arguments, with_static
-from astrozoo.inference.export import inspect_model, to_inference_data
+from astrozoo.inference.export import to_inference_data
+from astrozoo.inference.prepared import prepare
 
 GUIDES = {
     "normal": AutoNormal,
@@ -78,11 +78,10 @@ def svi(
             raise ValueError(f"{name} must be >= 1, got {value}")
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
-    named = bind_arguments(model, args, model_kwargs)
-    structure = inspect_model(model, **named)
-    arrays, static = split_arguments(named)
+    call = prepare(model, args, model_kwargs)
+    structure, arrays = call.structure, call.arrays
     sites = structure.latent + structure.deterministic
-    run = _program(with_static(model, static), guide, int(steps), float(learning_rate), int(draws), sites)
+    run = _program(call.bound, guide, int(steps), float(learning_rate), int(draws), sites)
     start = time.perf_counter()
     draws_, losses = jax.block_until_ready(run(jax.random.PRNGKey(seed), arrays))
     wall = time.perf_counter() - start
@@ -90,7 +89,7 @@ def svi(
         print(f"[astrozoo] SVI ({guide}, {steps} steps, {wall:.2f} s): final loss {float(losses[-1]):.3f}", file=sys.stderr)
     posterior = {k: np.asarray(v)[None] for k, v in draws_.items()}
     idata = to_inference_data(
-        model, named, posterior, structure=structure, attrs={"inference": f"svi-{guide}", "wall_seconds": wall}
+        model, call.named, posterior, structure=structure, attrs={"inference": f"svi-{guide}", "wall_seconds": wall}
     )
     idata.add_groups({"optimization": xr.Dataset({"loss": ("step", np.asarray(losses))})})
     return idata

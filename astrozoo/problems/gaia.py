@@ -5,7 +5,7 @@ import functools
 import numpy as np
 from numpyro.infer import init_to_median
 
-from astrozoo.data import gaia_m67
+from astrozoo.data.gaia import m67 as gaia_m67
 from astrozoo.fitting import nuts_from_laplace
 from astrozoo.models import gaia as models
 from astrozoo.problems import Problem

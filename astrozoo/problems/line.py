@@ -1,7 +1,7 @@
 """Straight-line problems: Hogg, Bovy & Lang (2010) and the NumPyro introduction."""
 
-from astrozoo.data import hogg2010
-from astrozoo.data.synthetic_line import outlier_data
+from astrozoo.data.line import hogg2010
+from astrozoo.data.line.synthetic import outlier_data
 from astrozoo.models import line as models
 from astrozoo.problems import Problem, Reference
 

@@ -24,7 +24,7 @@ from numpyro.infer.util import initialize_model
 from numpyro.infer.util import log_likelihood as numpyro_log_likelihood
 
 from astrozoo import inference
-from astrozoo.data import synthetic_sed
+from astrozoo.data.sed import synthetic as synthetic_sed
 from astrozoo.inference.compiled import bind_arguments, with_static
 from astrozoo.inference.diagnostics import ConvergenceWarning
 from astrozoo.inference.export import inspect_model, to_inference_data

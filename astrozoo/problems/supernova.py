@@ -1,6 +1,6 @@
 """Type Ia supernova cosmology problems: Union2.1 (Suzuki et al. 2012) and binned Pantheon (Scolnic et al. 2018)."""
 
-from astrozoo.data import sn1a
+from astrozoo.data.supernova import hubble_diagrams as sn1a
 from astrozoo.models import supernova as models
 from astrozoo.problems import Problem, Reference
 

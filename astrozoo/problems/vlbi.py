@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from astrozoo.data import eht2017
+from astrozoo.data.vlbi import eht2017
 from astrozoo.models.vlbi import model as models
 from astrozoo.problems import Problem
 
@@ -11,13 +11,13 @@ _MRING_REPORT = ("d_uas", "width_uas", "beta_abs", "pa_deg", "f_sys")
 
 def load_m87(day: str = "101") -> dict:
     """The m-ring's keyword arguments for one day: both bands, scan averaged, minimal closure sets."""
-    from astrozoo.data.synthetic_vlbi import closure_kwargs
+    from astrozoo.models.vlbi.closures import closure_kwargs
 
     return closure_kwargs(eht2017.load(day))
 
 
 def _load_gaussian():
-    from astrozoo.data.synthetic_vlbi import gaussian_data
+    from astrozoo.data.vlbi.synthetic import gaussian_data
 
     return gaussian_data()[0]
 

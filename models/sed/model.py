@@ -37,7 +37,7 @@ import numpy as np
 import numpyro
 import numpyro.distributions as dist
 
-from astrozoo.data.validate import check_finite, check_positive
+from astrozoo.validate import check_finite, check_positive
 from astrozoo.models.sed import forward
 from astrozoo.models.sed import sfh as sfhlib
 

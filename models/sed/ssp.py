@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 import numpy as np
 
-from astrozoo.data import ssp_grid
+from astrozoo.models.sed import ssp_library as ssp_grid
 
 # Bin edges in log10(age / yr): [0, 10^5.1, 10^5.2, ..., 10^10.2] yr. Ages below
 # 10 Myr (the Charlot & Fall birth-cloud lifetime) fall in whole bins.
@@ -45,7 +45,7 @@ class SSPGrid:
 
 
 def load_ssp(path=None, build_missing: bool = False) -> SSPGrid:
-    """The BC03 + MILES grid of :mod:`astrozoo.data.ssp_grid` (built there if asked)."""
+    """The BC03 + MILES grid of :mod:`astrozoo.models.sed.ssp_library` (built there if asked)."""
     arrays = ssp_grid.load(path, build_missing=build_missing)
     return SSPGrid(
         arrays["ssp_lgmet"], arrays["ssp_lg_age_gyr"], arrays["ssp_wave"], arrays["ssp_flux"],

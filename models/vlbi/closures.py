@@ -5,7 +5,7 @@ phases cancel the station phases and log closure amplitudes the station gain
 amplitudes (Thompson, Moran & Swenson 2017, §10.3; Chael et al. 2018, ApJ 857, 23).
 
 Conventions (baselines are stored with station1 < station2, see
-:mod:`astrozoo.data.uvfits`):
+:mod:`astrozoo.data.vlbi.uvfits`):
 
 * closure phase of the triangle i < j < k:
   ψ_ijk = arg(V_ij V_jk V_ki) = arg(V_ij V_jk conj V_ik), in radians in (−π, π];
@@ -97,7 +97,7 @@ def closure_phases(vis) -> Closures:
     """A minimal non-redundant set of closure phases per band and scan (see the module conventions).
 
     Args:
-        vis: :class:`astrozoo.data.uvfits.Visibilities`, normally scan averaged.
+        vis: :class:`astrozoo.data.vlbi.uvfits.Visibilities`, normally scan averaged.
     """
     rel = vis.sigma / np.abs(vis.vis)
     index = []
@@ -125,7 +125,7 @@ def log_closure_amplitudes(vis) -> Closures:
     """A minimal non-redundant set of debiased log closure amplitudes per band and scan.
 
     Args:
-        vis: :class:`astrozoo.data.uvfits.Visibilities`, normally scan averaged.
+        vis: :class:`astrozoo.data.vlbi.uvfits.Visibilities`, normally scan averaged.
     """
     rel = vis.sigma / np.abs(vis.vis)
     index, corners = [], []
@@ -156,6 +156,28 @@ def log_closure_amplitudes(vis) -> Closures:
         scan=vis.scan[index[:, 0]], band=vis.band[index[:, 0]], time_h=vis.time_h[index[:, 0]],
         stations=np.array(corners, int).reshape(-1, 4),
     )
+
+
+def closure_kwargs(vis, amplitudes: bool = False) -> dict:
+    """The keyword arguments of :func:`astrozoo.models.vlbi.model.mring` from a visibility table.
+
+    Minimal closure-phase and log-closure-amplitude sets (:func:`closure_phases`,
+    :func:`log_closure_amplitudes`) with their σ and the rows they use; with
+    ``amplitudes`` the debiased amplitudes and station indices too, for fits
+    with station gains.
+    """
+    cp, lca = closure_phases(vis), log_closure_amplitudes(vis)
+    kwargs = {
+        "u": vis.u, "v": vis.v,
+        "cphase_index": cp.index, "cphase_sigma": cp.sigma, "cphase": cp.value,
+        "lcamp_index": lca.index, "lcamp_sigma": lca.sigma, "lcamp": lca.value,
+    }
+    if amplitudes:
+        kwargs |= {
+            "amp": debiased_amplitudes(vis), "amp_sigma": vis.sigma, "station1": vis.station1,
+            "station2": vis.station2, "use_amplitudes": True, "n_stations": len(vis.stations),
+        }
+    return kwargs
 
 
 def model_closure_phases(vis, index):

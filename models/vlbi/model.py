@@ -16,7 +16,7 @@ import numpy as np
 import numpyro
 import numpyro.distributions as dist
 
-from astrozoo.data.validate import check_finite, check_positive, check_same_length
+from astrozoo.validate import check_finite, check_positive, check_same_length
 from astrozoo.models.vlbi import visibilities as vv
 from astrozoo.models.vlbi.closures import model_closure_phases, model_log_closure_amplitudes
 

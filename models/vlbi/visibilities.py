@@ -1,6 +1,6 @@
 """Analytic visibilities of geometric sources, vectorised over (u, v), in JAX.
 
-Conventions (those of :mod:`astrozoo.data.uvfits`, the EHT's): the sky offset x points
+Conventions (those of :mod:`astrozoo.data.vlbi.uvfits`, the EHT's): the sky offset x points
 east and y north; V(u, v) = ∫∫ I(x, y) exp(+2πi (u x + v y)) dx dy with u, v in
 wavelengths (the positive-exponent convention of the EHT data and of Comrade.jl). Sizes and shifts are in µas. A position angle is measured east of
 north (from +y towards +x). Every function takes ``flux`` [Jy], a shift

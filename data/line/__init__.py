@@ -1,0 +1,1 @@
+"""Straight lines: Hogg, Bovy & Lang (2010) Table 1 and synthetic lines."""

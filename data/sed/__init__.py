@@ -1,0 +1,1 @@
+"""Galaxy photometry: mock galaxies and catalogues."""

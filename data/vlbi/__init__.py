@@ -1,0 +1,1 @@
+"""VLBI: the uvfits reader, the EHT 2017 M87 release, and synthetic observations."""
