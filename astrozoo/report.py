@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 
 from astrozoo import problems  # noqa: E402
 from astrozoo.inference.diagnostics import convergence  # noqa: E402
+from astrozoo.inference.provenance import read as read_provenance  # noqa: E402
 
 
 def report_variables(idata, problem=None) -> list[str]:
@@ -102,6 +103,27 @@ def write_report(idata, outdir) -> Path:
     return _write_html(idata, problem, summary, figures, outdir, convergence(idata, var_names))
 
 
+def provenance_section(attrs) -> str:
+    """The "Provenance" HTML section: what made the fit, from its ``attrs``.
+
+    Lists the problem, driver, seed, creation time, package versions, wall
+    times [s], every driver setting and each data file with its sha256 (see
+    :mod:`astrozoo.inference.provenance`). Attributes a file lacks are left out.
+    """
+    attrs = read_provenance(attrs)
+    plain = ["problem", "inference", "method", "seed", "created"]
+    plain += sorted(k for k in attrs if k.endswith("_version"))
+    plain += sorted(k for k in attrs if k.endswith("_seconds"))
+    rows = [(k, attrs[k]) for k in plain if k in attrs]
+    rows += [(f"setting {k}", v) for k, v in sorted(attrs.get("settings", {}).items())]
+    rows += [(f"data {f.get('name', '')}", f"{f.get('path', '')} (sha256 {f.get('sha256', '')})")
+             for f in attrs.get("data_files", [])]
+    if not rows:
+        return ""
+    cells = "".join(f"<tr><td>{html.escape(str(k))}</td><td><code>{html.escape(str(v))}</code></td></tr>" for k, v in rows)
+    return f"<h2>Provenance</h2><table>{cells}</table>"
+
+
 def _write_html(idata, problem, summary, figures, outdir: Path, diagnostics) -> Path:
     title = problem.title if problem else idata.attrs.get("problem", "fit")
     references = ""
@@ -130,6 +152,7 @@ table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:2px 6px}}
 <p><a href="summary.csv">summary.csv</a> · <a href="summary.md">summary.md</a></p>
 {references}
 <h2>Figures</h2>{images}
+{provenance_section(idata.attrs)}
 </body></html>
 """
     index = outdir / "index.html"

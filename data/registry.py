@@ -5,11 +5,16 @@ find it, :func:`fetch` looks first in ``$ASTROZOO_DATA_DIR/<path>`` (a local
 mirror; no network is touched when the file is there), then in the download
 cache (``$ASTROZOO_CACHE``, default the user's cache directory), and only then
 downloads from the canonical address. Every file is checked against its sha256.
+Inside :func:`recording`, every file :func:`fetch` returns is noted, so a fit
+can record which data files it used.
 """
 
+import contextlib
+import contextvars
 import importlib
 import os
 import pkgutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,17 +74,51 @@ def registered() -> dict[str, Dataset]:
     return DATASETS
 
 
+_RECORDS: contextvars.ContextVar[tuple[list[dict], ...]] = contextvars.ContextVar("records", default=())
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[dict]]:
+    """Note every file :func:`fetch` returns inside the ``with`` block.
+
+    Yields a list that fills, in order of first use, with one dict per file:
+    ``{"name", "path", "sha256", "url"}`` (registry key, local path, hex
+    digest of its verified bytes, canonical address). A file fetched twice is
+    listed once. Recordings nest: an inner block's files also go to the outer
+    ones. The record is per thread and per asyncio task (a context variable).
+
+    Example::
+
+        with registry.recording() as files:
+            data = problem.load()
+    """
+    files: list[dict] = []
+    token = _RECORDS.set(_RECORDS.get() + (files,))
+    try:
+        yield files
+    finally:
+        _RECORDS.reset(token)
+
+
 def _verified(dataset: Dataset, path: Path) -> Path:
+    """``path``, once its bytes match ``dataset.sha256``; noted in every open :func:`recording`."""
     actual = sha256sum(path)
     if actual != dataset.sha256:
         raise DataUnavailableError(
             f"dataset {dataset.name!r}: {path} has sha256 {actual}, expected {dataset.sha256}"
         )
+    entry = {"name": dataset.name, "path": str(path), "sha256": actual, "url": dataset.url}
+    for files in _RECORDS.get():
+        if entry not in files:
+            files.append(entry)
     return path
 
 
 def fetch(name: str) -> Path:
     """The local path of the registered file ``name``, downloading it if need be.
+
+    The file is checked against its sha256 every time, and noted in every
+    open :func:`recording`.
 
     Raises:
         KeyError: ``name`` is not registered.
@@ -115,4 +154,4 @@ def fetch(name: str) -> Path:
             "Set ASTROZOO_DATA_DIR to a folder holding "
             f"{dataset.path}, or connect to the network."
         ) from err
-    return Path(fetched)
+    return _verified(dataset, Path(fetched))

@@ -11,13 +11,13 @@ fresh one.
 import functools
 import hashlib
 import inspect
-import os
-import tempfile
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from astrozoo.files import atomic_write
 
 
 def bind_arguments(model, args: tuple, kwargs: dict) -> dict:
@@ -121,10 +121,7 @@ def exported_program(jitted, args: tuple, fingerprint: str | None, shardings: di
             exported = jax.export.deserialize(bytearray(path.read_bytes()))
         else:
             exported = jax.export.export(jitted)(*args)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-            with os.fdopen(fd, "wb") as f:
-                f.write(exported.serialize())
-            os.replace(tmp, path)
+            with atomic_write(path) as part:
+                part.write_bytes(exported.serialize())
         _LOADED[key] = jax.jit(exported.call, **shardings)
     return _LOADED[key]

@@ -17,6 +17,7 @@ from numpyro import handlers
 from numpyro.infer import util as infer_util
 
 from astrozoo.inference.compiled import split_arguments, with_static
+from astrozoo.inference.provenance import stamp
 
 
 @dataclass(frozen=True)
@@ -130,11 +131,15 @@ def to_inference_data(
         structure: the model's structure, if already traced.
         log_likelihood: observed site -> pointwise log-likelihood per draw, if
             already computed (else it is computed here).
-        attrs: attributes stored on every group.
+        attrs: the fit's attributes, normally
+            ``provenance(driver, settings) | {"wall_seconds": wall}`` (see
+            :func:`astrozoo.inference.provenance.provenance`).
 
     Returns:
         InferenceData with ``posterior``, ``sample_stats``, ``log_likelihood``,
-        ``observed_data`` and ``constant_data``.
+        ``observed_data`` and ``constant_data``; its ``attrs`` are ``attrs``
+        with the package versions and the creation time added
+        (:func:`astrozoo.inference.provenance.stamp`).
     """
     structure = structure or inspect_model(model, **named)
     if log_likelihood is None:
@@ -145,7 +150,7 @@ def to_inference_data(
     const = constant_data(named, structure)
     dims = dict(structure.dims) | _constant_dims(const, structure)
     coords = {name: np.arange(size) for name, size in structure.sizes.items()}
-    return az.from_dict(
+    idata = az.from_dict(
         posterior=_as_numpy(posterior),
         sample_stats=_as_numpy(sample_stats) if sample_stats else None,
         log_likelihood=loglik or None,
@@ -153,8 +158,9 @@ def to_inference_data(
         constant_data=const or None,
         coords=coords,
         dims=dims,
-        attrs=attrs,
     )
+    idata.attrs = stamp() | (attrs or {})  # set afterwards: from_dict drops an "arviz_version" attr
+    return idata
 
 
 def to_predictive_data(

