@@ -1,8 +1,36 @@
-"""The ``astrozoo`` command line: list, fit, report, demo and data."""
+"""The ``astrozoo`` command line: list, fit, report, demo and data.
+
+Start-up stays fast: this module imports only the standard library, and each
+command imports what it needs (JAX, ArviZ, astropy) when it runs. Messages go
+to the ``astrozoo`` logger, shown on stderr at INFO; ``--quiet`` shows only
+warnings and turns off the progress bars.
+"""
 
 import argparse
+import logging
 import sys
 from pathlib import Path
+
+LOGGER = logging.getLogger("astrozoo")
+
+
+def configure_logging(quiet: bool) -> None:
+    """Show the ``astrozoo`` logger on the current stderr: INFO and above, or WARNING and above when ``quiet``.
+
+    Calling it again (``main`` run twice in one process) replaces the handler it added before.
+    """
+    for handler in [h for h in LOGGER.handlers if h.get_name() == "astrozoo.cli"]:
+        LOGGER.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("astrozoo.cli")
+    handler.setFormatter(logging.Formatter("[%(name)s] %(message)s"))
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def _progress(args) -> bool | None:
+    """The ``progress`` override for the fitting pipeline: False under ``--quiet``, else the default (None)."""
+    return False if args.quiet else None
 
 
 def _list(args) -> int:
@@ -20,7 +48,8 @@ def _fit(args) -> int:
 
     problem = get(args.problem)
     idata = fit_problem(
-        problem, args.method, chains=args.chains, warmup=args.warmup, draws=args.draws, seed=args.seed
+        problem, args.method, chains=args.chains, warmup=args.warmup, draws=args.draws, seed=args.seed,
+        progress=_progress(args),
     )
     out = save(idata, args.out or f"{problem.name}.nc")
     print(f"wrote {out}")
@@ -47,8 +76,8 @@ def _demo(args) -> int:
     chosen = [get(n) for n in args.problems] if args.problems else [p for p in all_problems() if p.in_demo]
     entries = []
     for problem in chosen:
-        print(f"== {problem.name}: {problem.title}", flush=True)
-        idata = fit_problem(problem)
+        LOGGER.info("== %s: %s", problem.name, problem.title)
+        idata = fit_problem(problem, progress=_progress(args))
         save(idata, out / problem.name / f"{problem.name}.nc")
         entries.append((problem.name, problem.title, write_report(idata, out / problem.name)))
     print(f"wrote {write_index(entries, out)}")
@@ -87,11 +116,15 @@ def _data_build_ssp(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="astrozoo", description="A NumPyro model zoo for astronomers.")
+    top.add_argument("-q", "--quiet", action="store_true", help="no progress bars, warnings only")
+    quiet = argparse.ArgumentParser(add_help=False)  # --quiet also after the command name
+    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="no progress bars, warnings only")
     sub = top.add_subparsers(dest="command", required=True)
 
     sub.add_parser("list", help="list the registered problems").set_defaults(run=_list)
 
-    fit = sub.add_parser("fit", help="fit a problem and write one netCDF file")
+    fit = sub.add_parser("fit", parents=[quiet], help="fit a problem and write one netCDF file")
     fit.add_argument("problem")
     fit.add_argument("--method", choices=("nuts", "svi", "map"))
     fit.add_argument("--chains", type=int)
@@ -101,12 +134,12 @@ def parser() -> argparse.ArgumentParser:
     fit.add_argument("--out", help="output file (default PROBLEM.nc)")
     fit.set_defaults(run=_fit)
 
-    report = sub.add_parser("report", help="plots, tables and index.html from a fit file")
+    report = sub.add_parser("report", parents=[quiet], help="plots, tables and index.html from a fit file")
     report.add_argument("file")
     report.add_argument("--out", help="output folder (default: the file name without .nc)")
     report.set_defaults(run=_report)
 
-    demo = sub.add_parser("demo", help="fit every problem meant for the demo with its defaults and report each")
+    demo = sub.add_parser("demo", parents=[quiet], help="fit every problem meant for the demo with its defaults and report each")
     demo.add_argument("--out", default="reports")
     demo.add_argument("problems", nargs="*", help="only these problems")
     demo.set_defaults(run=_demo)
@@ -129,6 +162,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    configure_logging(args.quiet)
     try:
         return args.run(args)
     except (ValueError, KeyError, OSError) as err:
