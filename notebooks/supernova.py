@@ -71,6 +71,23 @@ flat = nuts(supernova.flat_lcdm, union["z"], union["sigma_mu"], mag=union["mu"],
 az.summary(flat, var_names=["omega_m", "omega_lambda", "offset"])
 
 # %% [markdown]
+# The Hubble diagram: the distance moduli against redshift with the flat ΛCDM
+# model μ(z) + Δ at the posterior mean of Ωm and Δ, and the residuals below.
+
+# %%
+omega_m, offset = (float(flat.posterior[name].mean()) for name in ("omega_m", "offset"))
+model_mu = distance_modulus(union["z"], 70.0, omega_m, 1 - omega_m) + offset
+zz = np.geomspace(float(union["z"].min()), float(union["z"].max()), 200)
+fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True, height_ratios=(3, 1))
+top.errorbar(union["z"], union["mu"], union["sigma_mu"], fmt=".", ms=3, lw=0.5, color="0.5")
+top.plot(zz, distance_modulus(zz, 70.0, omega_m, 1 - omega_m) + offset, "C0", label=f"flat ΛCDM, Ωm = {omega_m:.3f}")
+top.set(ylabel="μ [mag]", title="Union2.1")
+top.legend()
+bottom.errorbar(union["z"], union["mu"] - model_mu, union["sigma_mu"], fmt=".", ms=3, lw=0.5, color="0.5")
+bottom.axhline(0.0, color="C0")
+bottom.set(xscale="log", xlabel="z", ylabel="residual [mag]")
+
+# %% [markdown]
 # ## Curvature free: (Ωm, ΩΛ)
 
 # %%
