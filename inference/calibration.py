@@ -3,8 +3,10 @@
 For each replication a parameter set θ* is drawn from the prior and a data set
 from the model given θ*; NUTS then samples the posterior given that data set.
 If the inference is right, the rank of θ* among L (thinned) posterior draws is
-uniform on {0, ..., L}. All replications run in one compiled program:
-vectorised on each device and split over the host's devices.
+uniform on {0, ..., L}. One compiled program simulates every data set; a
+second fits a block of replications, split over the host's devices (one after
+the other on each CPU device, vectorised on a GPU), and is called block after
+block while a progress bar advances.
 """
 
 import functools
@@ -13,11 +15,13 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+from astrozoo.inference.chain import NutsSettings, one_chain
+from astrozoo.inference.chunked import chunks, run_chunks
+from astrozoo.inference.mcmc import over_devices
+from astrozoo.inference.prepared import prepare
+from astrozoo.inference.progress import progress_bar
 from numpyro.infer import Predictive, init_to_uniform
 from scipy import stats
-
-from astrozoo.inference.prepared import prepare
-from astrozoo.inference.mcmc import one_chain, over_devices
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,31 @@ def rank_uniformity_pvalue(ranks: np.ndarray, n_draws: int, bins: int) -> float:
 
 
 @functools.lru_cache(maxsize=16)
-def _program(model, replications, warmup, draws, thin, target_accept, params, simulated, starts):
-    chain = one_chain(model, warmup, draws * thin, target_accept, False, 10, init_to_uniform,
-                      with_log_likelihood=False)
+def _simulator(model, replications: int, simulated: tuple, truths: tuple):
+    """A program rng_key, arrays -> (fit keys, simulated data sets, true values), one of each per replication."""
+
+    def simulate(rng_key, arrays):
+        key_prior, key_fit = jax.random.split(rng_key)
+        truth = Predictive(model, num_samples=replications)(key_prior, **arrays)
+        keys = jax.random.split(key_fit, replications)
+        return keys, {s: truth[s] for s in simulated}, {p: truth[p] for p in truths}
+
+    return jax.jit(simulate)
+
+
+def _block_size(replications: int) -> int:
+    """Replications fitted per program call: one per device on a CPU, about a tenth on a GPU (dividing evenly)."""
+    devices = max(d for d in range(1, min(replications, jax.local_device_count()) + 1) if replications % d == 0)
+    per_device = replications // devices
+    if jax.default_backend() != "gpu":
+        return devices
+    return devices * max(k for k in range(1, max(1, per_device // 10) + 1) if per_device % k == 0)
+
+
+@functools.lru_cache(maxsize=16)
+def _fitter(model, block: int, settings: NutsSettings, thin: int, params: tuple, starts: tuple):
+    """A program (keys, data sets, truths), arrays -> (ranks, divergences) for ``block`` replications."""
+    chain = one_chain(model, settings, init_to_uniform, with_log_likelihood=False)
 
     def replicate(per_rep, shared):
         # Ranks and divergences per replication, so that the devices never wait on
@@ -71,21 +97,14 @@ def _program(model, replications, warmup, draws, thin, target_accept, params, si
         ranks = {p: jnp.sum(samples[p][::thin] < true[p], axis=0) for p in params}
         return ranks, jnp.sum(sample_stats["diverging"])
 
-    def run(rng_key, arrays):
-        key_prior, key_fit = jax.random.split(rng_key)
-        truth = Predictive(model, num_samples=replications)(key_prior, **arrays)
-        data = {s: truth[s] for s in simulated}
-        keys = jax.random.split(key_fit, replications)
-        # On a GPU the replications of a device run in lock-step (vmap); on a CPU one after
-        # the other, so that one replication's deep trees do not hold up the rest.
-        if jax.default_backend() == "gpu":
-            each = jax.vmap(replicate, in_axes=((0, 0, 0), None))
-        else:
-            each = lambda per_rep, shared: jax.lax.map(lambda r: replicate(r, shared), per_rep)  # noqa: E731
-        mapped, _ = over_devices(each, replications)
-        return mapped((keys, data, {p: truth[p] for p in set(params) | set(starts)}), arrays)
-
-    return jax.jit(run)
+    # On a GPU the replications of a device run in lock-step (vmap); on a CPU one after
+    # the other, so that one replication's deep trees do not hold up the rest.
+    if jax.default_backend() == "gpu":
+        each = jax.vmap(replicate, in_axes=((0, 0, 0), None))
+    else:
+        each = lambda per_rep, shared: jax.lax.map(lambda r: replicate(r, shared), per_rep)  # noqa: E731
+    mapped, shardings = over_devices(each, block)
+    return jax.jit(mapped, **shardings)
 
 
 def sbc(
@@ -100,6 +119,7 @@ def sbc(
     bins: int = 10,
     seed: int = 0,
     start_at_truth: bool = False,
+    progress: bool = True,
     **model_kwargs,
 ) -> SBCResult:
     """Simulation-based calibration of ``model``'s NUTS posterior for ``params``.
@@ -123,6 +143,8 @@ def sbc(
             sparing a multimodal posterior the search for its main mode: it
             tests the model and NUTS's exploration of that mode, not the
             search (which the problem's own initialisation has to do).
+        progress: show a progress bar of the replications (it advances by a
+            block of one replication per device on a CPU).
 
     Returns:
         SBCResult with the ranks and per-parameter p-values.
@@ -137,12 +159,16 @@ def sbc(
         raise ValueError(f"params {unknown} are not latent sites of the model")
     if (draws + 1) % bins:
         raise ValueError(f"bins={bins} must divide draws + 1 = {draws + 1}")
-    run = _program(
-        call.bound, int(replications), int(warmup), int(draws), int(thin),
-        float(target_accept), tuple(params), simulated,
-        tuple(s for s in structure.latent if s not in simulated) if start_at_truth else (),
-    )
-    ranks, divergences = jax.device_get(run(jax.random.PRNGKey(seed), call.arrays))  # divergences per replication
+    starts = tuple(s for s in structure.latent if s not in simulated) if start_at_truth else ()
+    settings = NutsSettings(warmup, draws * thin, target_accept).checked()
+    simulate = _simulator(call.bound, int(replications), simulated, tuple(sorted(set(params) | set(starts))))
+    per_rep = jax.device_get(simulate(jax.random.PRNGKey(seed), call.arrays))
+    block = _block_size(int(replications))
+    fit = _fitter(call.bound, block, settings, int(thin), tuple(params), starts)
+    fit_block = lambda i, size: (i + block, fit(jax.tree.map(lambda a: a[i:i + size], per_rep), call.arrays))  # noqa: E731
+    with progress_bar(replications, desc="SBC", unit="replication", enabled=progress) as bar:
+        _, blocks = run_chunks(fit_block, 0, chunks(replications, block, "fitting"), bar)
+    ranks, divergences = jax.tree.map(lambda *parts: np.concatenate(parts), *blocks)  # per replication
     ranks = {p: np.asarray(r) for p, r in ranks.items()}
     p_values = {
         p: min(rank_uniformity_pvalue(col, draws, bins) for col in r.reshape(len(r), -1).T)

@@ -1,94 +1,51 @@
-"""NUTS: every chain's warm-up and sampling in one compiled program."""
+"""NUTS: all chains' warm-up and sampling as three compiled programs, the middle one run in chunks.
+
+A program starts every chain (:func:`~astrozoo.inference.chain.begin`), a
+second advances every chain by a chunk of transitions
+(:func:`~astrozoo.inference.chain.advance`, the same compiled program for every
+chunk) and a third finishes (constrained draws and pointwise log-likelihood).
+Between chunks a progress bar advances; the result does not depend on the
+chunking or on the bar.
+"""
 
 import functools
-import sys
+import logging
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
-from numpyro.infer import init_to_uniform
-from numpyro.infer.hmc import hmc
-from numpyro.infer.util import initialize_model, log_likelihood, unconstrain_fn
-
+from astrozoo.inference.chain import NutsSettings, advance, begin, finish, one_chain
+from astrozoo.inference.chunked import chunk_length, chunks, run_chunks
 from astrozoo.inference.compiled import exported_program, program_fingerprint
 from astrozoo.inference.diagnostics import report_convergence
 from astrozoo.inference.export import to_inference_data
 from astrozoo.inference.prepared import prepare
+from astrozoo.inference.progress import progress_bar
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from numpyro.infer import init_to_uniform
+from numpyro.infer.hmc import HMCState
+from numpyro.infer.hmc_util import HMCAdaptState
+from numpyro.infer.util import initialize_model
+
 from astrozoo.runtime import default_chain_method
 
+__all__ = ["CHAIN_METHODS", "NutsSettings", "nuts", "one_chain", "over_devices"]
+
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
+BAR_UPDATES = 100  # about this many chunks per run: each a bar update
+log = logging.getLogger("astrozoo")
 
-
-def one_chain(
-    model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy, with_log_likelihood=True,
-    adapt_mass_matrix=True,
-):
-    """A function (start, arrays) -> (constrained draws, sample stats, pointwise log-likelihood) for one chain.
-
-    ``start`` is a dict: ``rng_key``, and optionally ``init`` (constrained values
-    of latent sites, which replace the init strategy's starting point for those
-    sites) and ``inverse_mass_matrix`` (the starting inverse mass matrix of the
-    flattened unconstrained latent vector, sites in alphabetical order). The
-    log-likelihood of every observed site at every draw is computed in the
-    same program (None when ``with_log_likelihood`` is False).
-    """
-
-    def run(start, arrays):
-        key_init, key_run = jax.random.split(start["rng_key"])
-        params, potential_fn, postprocess_fn, _ = initialize_model(
-            key_init, model, init_strategy=init_strategy, model_kwargs=arrays
-        )
-        z = params.z
-        if "init" in start:
-            given = {k: v for k, v in start["init"].items() if k in z}
-            z = z | unconstrain_fn(model, (), arrays, given)
-        init_kernel, sample_kernel = hmc(potential_fn, algo="NUTS")
-        state = init_kernel(
-            z,
-            num_warmup=warmup,
-            target_accept_prob=target_accept,
-            dense_mass=dense_mass,
-            inverse_mass_matrix=start.get("inverse_mass_matrix"),
-            adapt_mass_matrix=adapt_mass_matrix,
-            max_tree_depth=max_tree_depth,
-            rng_key=key_run,
-        )
-        stats_of = lambda s: {  # noqa: E731
-            "diverging": s.diverging,
-            "energy": s.energy,
-            "n_steps": s.num_steps,
-            "step_size": s.adapt_state.step_size,
-            "acceptance_rate": s.accept_prob,
-            "lp": -s.potential_energy,
-        }
-        record = (state.z, stats_of(state))
-        buffer = jax.tree.map(lambda leaf: jnp.zeros((draws,) + jnp.shape(leaf), jnp.result_type(leaf)), record)
-
-        def step(i, carry):
-            # One traced transition serves warm-up and sampling: warm-up steps
-            # write to slot 0, which the first kept draw overwrites.
-            s, buf = carry
-            s = sample_kernel(s)
-            slot = jnp.maximum(i - warmup, 0)
-            buf = jax.tree.map(lambda b, leaf: b.at[slot].set(leaf), buf, (s.z, stats_of(s)))
-            return s, buf
-
-        _, (z, stats) = jax.lax.fori_loop(0, warmup + draws, step, (state, buffer))
-        samples = jax.vmap(postprocess_fn)(z)
-        if not with_log_likelihood:
-            return samples, stats, None
-        return samples, stats, log_likelihood(model, samples, batch_ndims=1, **arrays)
-
-    return run
+# The sampler state passes between exported programs: jax.export must know its types.
+for _state_type in (HMCState, HMCAdaptState):
+    jax.export.register_namedtuple_serialization(_state_type, serialized_name=f"numpyro.{_state_type.__name__}")
 
 
 def over_devices(fn, n):
-    """Map ``fn(starts, arrays)`` over the leading axis of ``starts``, split evenly over CPU devices.
+    """Map ``fn(per_item, shared)`` over the leading axis of ``per_item``, split evenly over CPU devices.
 
-    Each device gets an equal block of starts (as many devices as divide ``n``)
-    and runs ``fn`` on its block; ``arrays`` are replicated. Returns the mapped
+    Each device gets an equal block of items (as many devices as divide ``n``)
+    and runs ``fn`` on its block; ``shared`` is replicated. Returns the mapped
     function and the shardings of its inputs and outputs (keyword arguments of
     ``jax.jit``).
     """
@@ -102,23 +59,49 @@ def over_devices(fn, n):
     return mapped, {"in_shardings": (split, replicated), "out_shardings": split}
 
 
-@functools.lru_cache(maxsize=64)
-def _compiled(
-    model, chains, warmup, draws, target_accept, dense_mass, max_tree_depth, chain_method, init_strategy,
-    adapt_mass_matrix,
-):
-    """The jitted program running every chain, and the shardings it was jitted with."""
-    one = one_chain(
-        model, warmup, draws, target_accept, dense_mass, max_tree_depth, init_strategy,
-        adapt_mass_matrix=adapt_mass_matrix,
-    )
-    in_turn = lambda starts, arrays: jax.lax.map(lambda s: one(s, arrays), starts)  # noqa: E731
+def _over_chains(fn, chains: int, chain_method: str):
+    """``fn(per_chain, shared)`` jitted over a leading chain axis, and the shardings it was jitted with."""
+    in_turn = lambda per_chain, shared: jax.lax.map(lambda one: fn(one, shared), per_chain)  # noqa: E731
     if chain_method == "vectorized":
-        return jax.jit(jax.vmap(one, in_axes=(0, None))), {}
+        return jax.jit(jax.vmap(fn, in_axes=(0, None))), {}
     if chain_method == "sequential":
         return jax.jit(in_turn), {}
     mapped, shardings = over_devices(in_turn, chains)  # parallel: blocks of chains per device
     return jax.jit(mapped, **shardings), shardings
+
+
+@functools.lru_cache(maxsize=64)
+def _programs(model, chains: int, settings: NutsSettings, chain_method: str, init_strategy, slots: int):
+    """The jitted begin, advance (``slots`` transitions at most) and finish programs, with their shardings."""
+    pieces = {
+        "begin": lambda start, arrays: begin(model, settings, init_strategy, start, arrays),
+        "advance": lambda state, shared: advance(model, settings, state, *shared, slots),
+        "finish": lambda z, arrays: finish(model, z, arrays),
+    }
+    return {name: _over_chains(piece, chains, chain_method) for name, piece in pieces.items()}
+
+
+def _run(bound, chains: int, settings: NutsSettings, chain_method: str, init_strategy, starts, arrays, progress):
+    """(constrained draws, sample stats, pointwise log-likelihood) of every chain; the bar shows the transitions."""
+    slots = chunk_length(settings.warmup + settings.draws, BAR_UPDATES)
+    programs = _programs(bound, chains, settings, chain_method, init_strategy, slots)
+
+    def program(name, args):
+        jitted, shardings = programs[name]
+        key = (f"nuts-{name}", chains, settings, chain_method, init_strategy, slots)
+        return exported_program(jitted, args, program_fingerprint(bound, key), shardings)
+
+    state = program("begin", (starts, arrays))(starts, arrays)
+    step = program("advance", (state, (arrays, np.int64(0))))
+    plan = chunks(settings.warmup, slots, "warm-up", keep=False) + chunks(settings.draws, slots, "sampling")
+    with progress_bar(
+        settings.warmup + settings.draws, desc=f"NUTS, {chains} chain(s)", unit="step", enabled=progress
+    ) as bar:
+        _, kept = run_chunks(lambda s, n: step(s, (arrays, n)), state, plan, bar)
+    sizes = [chunk.steps for chunk in plan if chunk.keep]
+    z, stats = jax.tree.map(lambda *parts: np.concatenate([p[:, :n] for p, n in zip(parts, sizes)], axis=1), *kept)
+    samples, pointwise = program("finish", (z, arrays))(z, arrays)
+    return samples, stats, pointwise
 
 
 def _chain_values(init_params, chains, latent):
@@ -188,10 +171,11 @@ def nuts(
     """Sample a NumPyro model with the No-U-Turn Sampler.
 
     Warm-up (step size and mass-matrix adaptation) and sampling of all chains
-    run in one compiled XLA program. The program is cached by model, settings
-    and data shapes: a second fit with new data of the same shapes does not
-    compile again, and the persistent compilation cache serves it to a fresh
-    process.
+    run as three compiled XLA programs (start, advance by a chunk of
+    transitions, finish); the programs are cached by model, settings and data
+    shapes: a second fit with new data of the same shapes does not compile
+    again, and the persistent compilation cache serves them to a fresh
+    process. The log line "NUTS: ..." goes to the ``astrozoo`` logger.
 
     Args:
         model: a NumPyro model function.
@@ -222,7 +206,9 @@ def nuts(
             Data of the compiled program, like ``init_params``.
         adapt_mass_matrix: adapt the mass matrix during warm-up (the step size
             is always adapted); False keeps ``inverse_mass_matrix`` throughout.
-        progress: print what is being run and how long it took.
+        progress: show a progress bar of the transitions, one bar for all
+            chains: it advances by a chunk (about 1 % of the run) when every
+            chain has finished that chunk. The draws do not depend on it.
 
     Returns:
         arviz.InferenceData with posterior, sample_stats, log_likelihood,
@@ -231,11 +217,9 @@ def nuts(
     chain_method = chain_method or default_chain_method(chains)
     if chain_method not in CHAIN_METHODS:
         raise ValueError(f"chain_method must be one of {CHAIN_METHODS}, got {chain_method!r}")
-    for name, value in (("chains", chains), ("draws", draws)):
-        if int(value) < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
-    if int(warmup) < 0:
-        raise ValueError(f"warmup must be >= 0, got {warmup}")
+    if int(chains) < 1:
+        raise ValueError(f"chains must be >= 1, got {chains}")
+    settings = NutsSettings(warmup, draws, target_accept, dense_mass, max_tree_depth, adapt_mass_matrix).checked()
     if not adapt_mass_matrix and inverse_mass_matrix is None:
         raise ValueError("adapt_mass_matrix=False needs an inverse_mass_matrix to keep")
     call = prepare(model, args, model_kwargs)
@@ -245,22 +229,16 @@ def nuts(
     if init is not None:
         starts["init"] = init
     if inverse_mass_matrix is not None:
-        matrix = _checked_inverse_mass_matrix(inverse_mass_matrix, bool(dense_mass), _unconstrained_size(bound, arrays))
+        matrix = _checked_inverse_mass_matrix(inverse_mass_matrix, settings.dense_mass, _unconstrained_size(bound, arrays))
         starts["inverse_mass_matrix"] = jnp.broadcast_to(matrix, (chains,) + matrix.shape)
-    settings = (int(chains), int(warmup), int(draws), float(target_accept), bool(dense_mass),
-                int(max_tree_depth), chain_method, init_strategy, bool(adapt_mass_matrix))
-    jitted, shardings = _compiled(bound, *settings)
-    run = exported_program(jitted, (starts, arrays), program_fingerprint(bound, settings), shardings)
-    if progress:
-        print(
-            f"[astrozoo] NUTS: {chains} chain(s) x ({warmup} warm-up + {draws} draws), "
-            f"{chain_method} on {jax.default_backend()}",
-            file=sys.stderr,
-        )
+    log.info(
+        "NUTS: %d chain(s) x (%d warm-up + %d draws), %s on %s",
+        chains, settings.warmup, settings.draws, chain_method, jax.default_backend(),
+    )
     start = time.perf_counter()
-    samples, stats, pointwise = jax.block_until_ready(run(starts, arrays))
+    samples, stats, pointwise = _run(bound, int(chains), settings, chain_method, init_strategy, starts, arrays, progress)
     wall = time.perf_counter() - start
-    stats["tree_depth"] = jnp.ceil(jnp.log2(stats["n_steps"] + 1)).astype(int)
+    stats["tree_depth"] = np.ceil(np.log2(stats["n_steps"] + 1)).astype(int)
     idata = to_inference_data(
         model, call.named, samples, stats, structure=structure, log_likelihood=pointwise,
         attrs={"inference": "nuts", "wall_seconds": wall},

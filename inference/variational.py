@@ -1,18 +1,27 @@
 """Stochastic variational inference with NumPyro's automatic guides."""
 
 import functools
-import sys
+import logging
 import time
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import xarray as xr
-from numpyro.infer import SVI, Predictive, Trace_ELBO
-from numpyro.infer.autoguide import AutoLowRankMultivariateNormal, AutoMultivariateNormal, AutoNormal
-from numpyro.optim import Adam
-
+from astrozoo.inference.chunked import chunk_length, chunks, loop, run_chunks
 from astrozoo.inference.export import to_inference_data
 from astrozoo.inference.prepared import prepare
+from astrozoo.inference.progress import progress_bar
+from numpyro.infer import SVI, Predictive, Trace_ELBO
+from numpyro.infer.autoguide import (
+    AutoLowRankMultivariateNormal,
+    AutoMultivariateNormal,
+    AutoNormal,
+)
+from numpyro.optim import Adam
+
+BAR_UPDATES = 100  # about this many chunks of steps: each a bar update
+log = logging.getLogger("astrozoo")
 
 GUIDES = {
     "normal": AutoNormal,
@@ -22,23 +31,35 @@ GUIDES = {
 
 
 @functools.lru_cache(maxsize=64)
-def _program(model, guide_name, steps, learning_rate, draws, sites):
-    guide = GUIDES[guide_name](model)
-    optimiser = SVI(model, guide, Adam(learning_rate), Trace_ELBO())
+def _programs(model, guide_name: str, learning_rate: float, draws: int, sites: tuple, slots: int):
+    """Jitted programs: begin (state, key of the draws), advance (at most ``slots`` steps, their losses), draw.
 
-    def run(rng_key, arrays):
+    Each builds its own guide and optimiser, so that no traced value of one
+    program leaks into another.
+    """
+
+    def optimiser():
+        guide = GUIDES[guide_name](model)
+        return guide, SVI(model, guide, Adam(learning_rate), Trace_ELBO())
+
+    def begin(rng_key, arrays):
         key_init, key_draws = jax.random.split(rng_key)
-        state = optimiser.init(key_init, **arrays)
-        state, losses = jax.lax.scan(
-            lambda s, _: optimiser.update(s, **arrays), state, length=steps
-        )
-        params = optimiser.get_params(state)
-        draws_ = Predictive(model, guide=guide, params=params, num_samples=draws, return_sites=list(sites))(
+        return optimiser()[1].init(key_init, **arrays), key_draws
+
+    def advance(state, arrays, count):
+        svi_ = optimiser()[1]
+        svi_.init(state.rng_key, **arrays)  # sets up the guide and transforms; its values are unused (compiled away)
+        return loop(lambda s: svi_.update(s, **arrays), state, jnp.zeros(()), count, slots)
+
+    def draw(state, key_draws, arrays):
+        guide, svi_ = optimiser()
+        svi_.init(state.rng_key, **arrays)
+        params = svi_.get_params(state)
+        return Predictive(model, guide=guide, params=params, num_samples=draws, return_sites=list(sites))(
             key_draws, **arrays
         )
-        return draws_, losses
 
-    return jax.jit(run)
+    return jax.jit(begin), jax.jit(advance), jax.jit(draw)
 
 
 def svi(
@@ -63,7 +84,9 @@ def svi(
         learning_rate: Adam step size.
         draws: posterior draws taken from the fitted guide.
         seed: random seed.
-        progress: print what is being run and how long it took.
+        progress: show a progress bar of the steps (advanced by chunks of
+            about 1 % of them; the fit does not depend on it). The final loss
+            and the wall time go to the ``astrozoo`` logger.
 
     Returns:
         InferenceData with one chain of guide draws in ``posterior`` (latent and
@@ -81,12 +104,17 @@ def svi(
     call = prepare(model, args, model_kwargs)
     structure, arrays = call.structure, call.arrays
     sites = structure.latent + structure.deterministic
-    run = _program(call.bound, guide, int(steps), float(learning_rate), int(draws), sites)
+    slots = chunk_length(steps, BAR_UPDATES)
+    begin, advance, draw = _programs(call.bound, guide, float(learning_rate), int(draws), sites, slots)
+    plan = chunks(steps, slots, "optimising")
     start = time.perf_counter()
-    draws_, losses = jax.block_until_ready(run(jax.random.PRNGKey(seed), arrays))
+    state, key_draws = begin(jax.random.PRNGKey(seed), arrays)
+    with progress_bar(steps, desc=f"SVI ({guide})", unit="step", enabled=progress) as bar:
+        state, kept = run_chunks(lambda s, n: advance(s, arrays, n), state, plan, bar)
+    losses = np.concatenate([record[: chunk.steps] for record, chunk in zip(kept, plan)])
+    draws_ = jax.block_until_ready(draw(state, key_draws, arrays))
     wall = time.perf_counter() - start
-    if progress:
-        print(f"[astrozoo] SVI ({guide}, {steps} steps, {wall:.2f} s): final loss {float(losses[-1]):.3f}", file=sys.stderr)
+    log.info("SVI (%s, %d steps, %.2f s): final loss %.3f", guide, steps, wall, losses[-1])
     posterior = {k: np.asarray(v)[None] for k, v in draws_.items()}
     idata = to_inference_data(
         model, call.named, posterior, structure=structure, attrs={"inference": f"svi-{guide}", "wall_seconds": wall}
