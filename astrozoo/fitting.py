@@ -1,51 +1,47 @@
-"""Fit a registered problem end to end: the driver, then prior and posterior predictive draws."""
+"""Fit a registered problem end to end, the same way for every problem.
+
+The data are loaded once; the problem's declared start places the NUTS
+chains; the driver runs; prior and posterior predictive draws are added.
+Figures and summaries are left to the report (:mod:`astrozoo.report`).
+"""
 
 import inspect
 import time
 
 from astrozoo import inference
-from astrozoo.inference.init import laplace_start
-from astrozoo.problems import Problem
+from astrozoo.inference.batched import fit_objects
+from astrozoo.inference.starts import chain_starts
+from astrozoo.problems import METHODS, Problem, resolve
 
 DRIVERS = {"nuts": inference.nuts, "svi": inference.svi, "map": inference.map_fit}
 
 
+def driver_for(problem: Problem, method: str):
+    """The driver function that fits ``problem`` with ``method``."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if problem.objects:
+        if method != "map":
+            raise ValueError(f"{problem.name} is fitted object by object with method 'map', got {method!r}")
+        return fit_objects
+    return DRIVERS[method]
+
+
 def driver_settings(problem: Problem, method: str, overrides: dict) -> dict:
-    """The problem's default settings for ``method``, updated with the overrides the driver accepts."""
-    if method not in DRIVERS:
-        raise ValueError(f"method must be one of {tuple(DRIVERS)}, got {method!r}")
-    accepted = inspect.signature(DRIVERS[method]).parameters
+    """The problem's default settings for ``method``, updated with the overrides that are not None.
+
+    Raises:
+        ValueError: a setting the driver does not take, named with the ones it does.
+    """
+    driver = driver_for(problem, method)
     settings = dict(problem.settings) if method == problem.method else {}
     settings |= {k: v for k, v in overrides.items() if v is not None}
-    return {k: v for k, v in settings.items() if k in accepted}
-
-
-def nuts_from_laplace(problem: Problem, method: str, **settings):
-    """A ``Problem.fit`` for unimodal posteriors of a few parameters: NUTS tuned by the Laplace approximation.
-
-    :func:`~astrozoo.inference.init.laplace_start` finds the mode by Newton
-    steps; the chains start at overdispersed draws from the Laplace Gaussian,
-    and its covariance H⁻¹ is NUTS's dense inverse mass matrix throughout, so
-    the warm-up only tunes the step size. Without a positive-definite H the
-    mass matrix is adapted as usual. Other methods go to their plain driver.
-    ``idata.attrs["laplace_seconds"]`` records the time the start took.
-    """
-    data = problem.load()
-    if method != "nuts":
-        return DRIVERS[method](problem.model, **data, **settings)
-    start = time.perf_counter()
-    init, inverse_mass_matrix = laplace_start(
-        problem.model, **data, chains=int(settings.get("chains", 4)), seed=settings.get("seed", 0),
-        progress=settings.get("progress", True),
-    )
-    laplace_seconds = time.perf_counter() - start
-    settings = settings | {
-        "dense_mass": True, "init_params": init, "inverse_mass_matrix": inverse_mass_matrix,
-        "adapt_mass_matrix": inverse_mass_matrix is None,
-    }
-    idata = inference.nuts(problem.model, **data, **settings)
-    idata.attrs["laplace_seconds"] = laplace_seconds
-    return idata
+    accepted = [name for name, p in inspect.signature(driver).parameters.items()
+                if p.kind is p.KEYWORD_ONLY or (p.default is not p.empty and name != "objects")]
+    unknown = sorted(set(settings) - set(accepted) - {"objects", "refine"})
+    if unknown:
+        raise ValueError(f"method {method!r} does not take the setting(s) {unknown}; it takes {sorted(accepted)}")
+    return settings
 
 
 def fit_problem(problem: Problem, method: str | None = None, prior_draws: int = 500, **overrides):
@@ -55,25 +51,32 @@ def fit_problem(problem: Problem, method: str | None = None, prior_draws: int = 
         problem: a registered problem.
         method: "nuts", "svi" or "map"; default the problem's own.
         prior_draws: number of prior predictive draws.
-        **overrides: driver settings (chains, warmup, draws, seed, ...); None
-            values and settings the driver does not take are ignored.
+        **overrides: driver settings (chains, warmup, draws, seed, progress, ...);
+            None values are ignored, settings the driver does not take are an error.
 
     Returns:
         InferenceData with posterior, sample_stats (NUTS), log_likelihood,
         observed_data, constant_data, prior, prior_predictive and
-        posterior_predictive; ``attrs["problem"]`` names the problem.
+        posterior_predictive; ``attrs`` name the problem, the method and the start.
     """
     method = method or problem.method
     settings = driver_settings(problem, method, overrides)
-    data = problem.load()
-    if problem.fit is not None:
-        idata = problem.fit(problem, method, **settings)
+    model, data = problem.model, problem.load()
+    refine = resolve(problem.start_refinement) if problem.start_refinement else None
+    attrs = {"problem": problem.name, "method": method}
+    if problem.objects:
+        idata = fit_objects(model, **data, objects=problem.objects, refine=refine, **settings)
+    elif method == "nuts" and problem.start != "prior":
+        began = time.perf_counter()
+        start = chain_starts(problem.start, model, **data, chains=int(settings.get("chains", 4)),
+                             seed=settings.get("seed", 0), refine=refine, progress=settings.get("progress", True))
+        attrs |= {"start": problem.start, "start_seconds": time.perf_counter() - began}
+        idata = inference.nuts(model, **data, **(start | settings))
     else:
-        idata = DRIVERS[method](problem.model, **data, **settings)
+        idata = DRIVERS[method](model, **data, **settings)
     simulate = problem.predictive_kwargs(data)
     seed = settings.get("seed", 0)
-    inference.prior_predictive(problem.model, **simulate, draws=prior_draws, seed=seed, idata=idata)
-    inference.posterior_predictive(idata, problem.model, **simulate, seed=seed + 1)
-    idata.attrs["problem"] = problem.name
-    idata.attrs["method"] = method
+    inference.prior_predictive(model, **simulate, draws=prior_draws, seed=seed, idata=idata)
+    inference.posterior_predictive(idata, model, **simulate, seed=seed + 1)
+    idata.attrs |= attrs
     return idata

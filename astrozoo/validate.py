@@ -5,12 +5,15 @@ run on concrete arrays at the boundary; inside a traced (jitted) call the data
 were checked already, and the checks pass through.
 """
 
-import jax
+import sys
+
 import numpy as np
 
 
 def _concrete(value) -> bool:
-    return value is not None and not isinstance(value, jax.core.Tracer)
+    """Not None and not a JAX tracer (no tracer exists before JAX is imported, so JAX is not imported here)."""
+    jax = sys.modules.get("jax")
+    return value is not None and not (jax is not None and isinstance(value, jax.core.Tracer))
 
 
 def check_finite(name: str, value) -> None:

@@ -1,6 +1,8 @@
 """The problem registry and the command line."""
 
 import inspect
+import subprocess
+import sys
 
 import pytest
 
@@ -24,6 +26,60 @@ def test_every_problem_is_well_formed(problem):
     assert set(problem.observed) <= set(data)
     assert problem.method in ("nuts", "svi", "map")
     assert problem.report and set(problem.references) <= set(problem.report)
+    for path in problem.plots + problem.summaries:
+        assert callable(problems.resolve(path)), path
+
+
+def test_the_declarations_import_no_jax():
+    """Listing problems stays fast: models, figures and summaries are imported on use."""
+    code = ("import sys; from astrozoo.problems import all_problems; all_problems(); "
+            "print(sorted(m for m in ('jax', 'numpyro', 'arviz', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_declared_starts_are_the_drivers_starts():
+    from astrozoo.inference.starts import STARTS
+
+    assert problems.STARTS == STARTS
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"method": "mcmc"}, r"problem 'line': method must be one of \('nuts', 'svi', 'map'\), got 'mcmc'"),
+        ({"start": "random"}, r"problem 'line': start must be one of"),
+        ({"objects": ("x",)}, r"problem 'line': a problem fitted object by object has method 'map'"),
+    ],
+)
+def test_a_problem_declaration_is_checked(change, message):
+    import dataclasses
+
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(problems.get("line"), **change)
+
+
+@pytest.mark.parametrize(
+    "method, overrides, message",
+    [
+        ("map", {"chains": 0}, r"method 'map' does not take the setting\(s\) \['chains'\]"),
+        ("svi", {"warmup": -9}, r"method 'svi' does not take the setting\(s\) \['warmup'\]"),
+        ("nuts", {"nuts_galaxies": 8}, r"does not take the setting\(s\) \['nuts_galaxies'\]"),
+    ],
+)
+def test_settings_a_driver_does_not_take_are_an_error(method, overrides, message):
+    from astrozoo.fitting import driver_settings
+
+    with pytest.raises(ValueError, match=message):
+        driver_settings(problems.get("line"), method, overrides)
+
+
+def test_the_problem_settings_go_to_its_own_method_only():
+    from astrozoo.fitting import driver_settings
+
+    problem = problems.get("line-outliers")
+    assert driver_settings(problem, "nuts", {"chains": None, "seed": 3}) == dict(problem.settings) | {"seed": 3}
+    assert driver_settings(problem, "map", {"draws": 10}) == {"draws": 10}
 
 
 def test_unknown_problem_lists_known_ones():

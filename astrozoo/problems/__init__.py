@@ -1,17 +1,34 @@
-"""The problem registry: a problem is data.
+"""The problem registry: a problem is a declaration.
 
-A :class:`Problem` names a model, a loader for its data, default inference
-settings, the variables to report and published reference values. The CLI,
-the demo, the reports, the benchmarks and the tests iterate over
+A :class:`Problem` names a model, a loader for its data, the default method,
+its settings and a declared start, the variables to report, published
+reference values, and the figures and summaries its report adds. It holds no
+fitting code: :mod:`astrozoo.fitting` runs every problem the same way. The
+CLI, the demo, the reports, the benchmarks and the tests iterate over
 :data:`PROBLEMS`. Adding a problem is one entry in a field's module: every module of
 this package (``astrozoo.problems.<field>``) is a field and lists its
 problems in ``PROBLEMS``.
+
+The declarations import neither JAX nor the models: models, figures and
+summaries are named as ``"package.module:function"`` and imported on use, so
+listing the problems is fast.
 """
 
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+METHODS = ("nuts", "svi", "map")
+STARTS = ("prior", "prior-median", "best-of-optima", "laplace")
+
+
+def resolve(path: str):
+    """The object named ``"package.module:attribute"``, imported on use."""
+    module, _, attribute = path.partition(":")
+    if not attribute:
+        raise ValueError(f"expected 'package.module:attribute', got {path!r}")
+    return getattr(importlib.import_module(module), attribute)
 
 
 @dataclass(frozen=True)
@@ -30,17 +47,28 @@ class Problem:
     Attributes:
         name: registry key, e.g. ``"line-outliers"``.
         title: one line for listings.
-        model: the NumPyro model function.
+        model_path: the NumPyro model, ``"package.module:function"``
+            (:attr:`model` imports it).
         load: returns the model's keyword arguments, observations included.
         observed: names of the keyword arguments that hold observations
             (left out for prior and posterior predictive simulation).
-        method: default driver, ``"nuts"``, ``"svi"`` or ``"map"``.
+        method: default driver, one of :data:`METHODS`.
         settings: default keyword arguments of that driver.
+        start: where NUTS chains start, one of :data:`STARTS` (see
+            :func:`astrozoo.inference.starts.chain_starts`).
+        start_refinement: optional ``"package.module:function"`` that moves
+            each candidate starting point of the mode searches before it is
+            scored, ``f(values, arrays) -> values`` (see
+            :func:`astrozoo.inference.optimize.potential_and_candidates`).
+        objects: for catalogue models whose objects are independent, the
+            per-object arguments: the problem is then fitted object by object
+            (:func:`astrozoo.inference.batched.fit_objects`), with ``method`` "map".
         report: the variables to summarise, plot and benchmark.
         references: variable -> published value, where one exists.
-        plots: extra report figures, each ``f(idata, outdir) -> list of paths``.
-        fit: a custom fitting function ``f(problem, method, **settings) -> InferenceData``
-            for problems the plain drivers do not serve (None: use the drivers).
+        plots: extra report figures, ``"package.module:function"`` each, as
+            ``f(idata, outdir) -> list of paths``.
+        summaries: numbers the report adds, ``"package.module:function"``
+            each, as ``f(idata) -> {name: value}`` (e.g. reduced χ²).
         citation: where the model or the data come from.
         in_demo: whether ``astrozoo demo`` (``make demo``) fits it; False for
             reference formulations kept for comparison, too slow for a demo.
@@ -48,17 +76,33 @@ class Problem:
 
     name: str
     title: str
-    model: Callable
+    model_path: str
     load: Callable[[], dict]
     observed: tuple[str, ...] = ("y",)
     method: str = "nuts"
     settings: Mapping = field(default_factory=dict)
+    start: str = "prior"
+    start_refinement: str = ""
+    objects: tuple[str, ...] = ()
     report: tuple[str, ...] = ()
     references: Mapping[str, Reference] = field(default_factory=dict)
-    plots: tuple[Callable, ...] = ()
-    fit: Callable | None = None
+    plots: tuple[str, ...] = ()
+    summaries: tuple[str, ...] = ()
     citation: str = ""
     in_demo: bool = True
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"problem {self.name!r}: method must be one of {METHODS}, got {self.method!r}")
+        if self.start not in STARTS:
+            raise ValueError(f"problem {self.name!r}: start must be one of {STARTS}, got {self.start!r}")
+        if self.objects and self.method != "map":
+            raise ValueError(f"problem {self.name!r}: a problem fitted object by object has method 'map'")
+
+    @property
+    def model(self) -> Callable:
+        """The model function (imported on first use)."""
+        return resolve(self.model_path)
 
     def predictive_kwargs(self, data: dict) -> dict:
         """The loaded data without the observations."""

@@ -1,8 +1,10 @@
 """Type Ia supernova cosmology problems: Union2.1 (Suzuki et al. 2012) and binned Pantheon (Scolnic et al. 2018)."""
 
-from astrozoo.data.supernova import hubble_diagrams as sn1a
-from astrozoo.models import supernova as models
 from astrozoo.problems import Problem, Reference
+
+UNION21_CITATION = "Suzuki et al. (2012), ApJ 746, 85: the Union2.1 compilation"
+PANTHEON_CITATION = "Scolnic et al. (2018), ApJ 859, 101: the Pantheon sample"
+_FIGURES = "astrozoo.figures.supernova"
 
 _SETTINGS = {"chains": 4, "warmup": 500, "draws": 1000}
 PANTHEON_OFFSET = -19.35
@@ -10,7 +12,9 @@ PANTHEON_OFFSET = -19.35
 
 
 def _union21():
-    table = sn1a.union21()
+    from astrozoo.data.supernova.hubble_diagrams import union21
+
+    table = union21()
     return {"z": table["z"], "sigma_mag": table["sigma_mu"], "mag": table["mu"]}
 
 
@@ -21,132 +25,16 @@ def _union21_curved():
 
 
 def _pantheon():
-    table = sn1a.pantheon_binned()
+    from astrozoo.data.supernova.hubble_diagrams import pantheon_binned
+    from astrozoo.models.supernova import covariance_cholesky
+
+    table = pantheon_binned()
     return {
         "z": table["z"],
-        "scale_tril": models.covariance_cholesky(table["cov"], "pantheon-binned covariance"),
+        "scale_tril": covariance_cholesky(table["cov"], "pantheon-binned covariance"),
         "mag": table["mb"],
         "offset_mean": PANTHEON_OFFSET,
     }
-
-
-def _posterior_draws(idata, n=400):
-    """Up to n posterior draws of the cosmological parameters and the offset, as 1-D arrays."""
-    import numpy as np
-
-    post = idata.posterior.stack(sample=("chain", "draw"))
-    pick = np.random.default_rng(0).choice(post.sizes["sample"], min(n, post.sizes["sample"]), replace=False)
-    draws = {"omega_m": post["omega_m"].values[pick], "omega_de": post["omega_lambda"].values[pick]}
-    for name, argument in (("w", "w0"), ("w0", "w0"), ("wa", "wa")):
-        if name in post:
-            draws[argument] = post[name].values[pick]
-    return draws, post["offset"].values[pick]
-
-
-def _model_magnitudes(z, draws, offsets):
-    """μ(z; θ, H0 = 70) + Δ for each posterior draw, shape (draws, len(z))."""
-    import jax
-    import numpy as np
-
-    from astrozoo.models.cosmology import distance_modulus
-
-    def one(params):
-        return distance_modulus(z, models.REFERENCE_H0, **params)
-
-    return np.asarray(jax.vmap(one)(draws)) + offsets[:, None]
-
-
-def hubble_figure(idata, outdir):
-    """The Hubble diagram: data, the posterior median model with 68 % and 95 % bands of
-    μ(z) + Δ and, below, the residuals with each supernova's 95 % posterior predictive interval."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    z = idata.constant_data["z"].values
-    mag = idata.observed_data["mag"].values
-    if "sigma_mag" in idata.constant_data:
-        sigma = idata.constant_data["sigma_mag"].values
-    else:
-        sigma = np.sqrt(np.sum(idata.constant_data["scale_tril"].values ** 2, axis=1))
-    grid = np.geomspace(0.8 * z.min(), 1.05 * z.max(), 200)
-    draws, offsets = _posterior_draws(idata)
-    curves = _model_magnitudes(grid, draws, offsets)
-    at_data = np.median(_model_magnitudes(z, draws, offsets), axis=0)
-    median = np.median(curves, axis=0)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True, height_ratios=(3, 1.3))
-    for level, alpha in ((95, 0.25), (68, 0.45)):
-        lo, hi = np.percentile(curves, [50 - level / 2, 50 + level / 2], axis=0)
-        top.fill_between(grid, lo, hi, color="C0", alpha=alpha, lw=0, label=f"model, {level} %")
-        bottom.fill_between(grid, lo - median, hi - median, color="C0", alpha=alpha, lw=0)
-    if "posterior_predictive" in idata.groups():
-        replicas = idata.posterior_predictive["mag"].values.reshape(-1, len(z))
-        lo, hi = np.percentile(replicas, [2.5, 97.5], axis=0)
-        bottom.vlines(z, lo - at_data, hi - at_data, color="C1", alpha=0.4, lw=2.5,
-                      label="posterior predictive, 95 %")
-        bottom.legend(loc="lower left", fontsize=8)
-    top.plot(grid, median, color="C0", lw=1)
-    top.errorbar(z, mag, sigma, fmt=".k", ms=3, elinewidth=0.6, label="data")
-    bottom.errorbar(z, mag - at_data, sigma, fmt=".k", ms=3, elinewidth=0.6)
-    bottom.axhline(0, color="C0", lw=1)
-    top.set(xscale="log", ylabel="mag (μ or m_B)", title="Hubble diagram")
-    top.legend(loc="upper left", fontsize=8)
-    bottom.set(xlabel="redshift z", ylabel="data − median model")
-    path = outdir / "hubble.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return [path]
-
-
-def _credible_contours(ax, x, y, color="C0"):
-    """68 % and 95 % highest-density contours of 2-D samples (histogram based)."""
-    import numpy as np
-    from scipy.ndimage import gaussian_filter
-
-    counts, xe, ye = np.histogram2d(x, y, bins=60)
-    counts = gaussian_filter(counts, 1.2)
-    ordered = np.sort(counts.ravel())[::-1]
-    cumulative = np.cumsum(ordered) / ordered.sum()
-    levels = [ordered[np.searchsorted(cumulative, p)] for p in (0.95, 0.68)]
-    centres = 0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1])
-    ax.contourf(*centres, counts.T, levels=[levels[0], levels[1], counts.max()], colors=[color], alpha=0.5)
-    ax.contour(*centres, counts.T, levels=levels, colors=[color], linewidths=1)
-
-
-def density_figure(idata, outdir):
-    """The (Ωm, ΩΛ) credible regions (68 %, 95 %) with the flat-universe line ΩΛ = 1 − Ωm
-    and the line of no acceleration today, ΩΛ = Ωm / 2."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    post = idata.posterior
-    om, ol = post["omega_m"].values.ravel(), post["omega_lambda"].values.ravel()
-    fig, ax = plt.subplots(figsize=(5.5, 5))
-    _credible_contours(ax, om, ol)
-    line = np.linspace(0, 1, 2)
-    ax.plot(line, 1 - line, "k--", lw=1, label="flat: Ωm + ΩΛ = 1")
-    ax.plot(line, line / 2, "k:", lw=1, label="no acceleration: ΩΛ = Ωm / 2")
-    ax.set(xlabel="Ωm", ylabel="ΩΛ", xlim=(0, 1), ylim=(0, 1.6), title="68 % and 95 % credible regions")
-    ax.legend(loc="lower right", fontsize=8)
-    path = outdir / "omega_m_omega_lambda.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return [path]
-
-
-def w_figure(idata, outdir):
-    """The (Ωm, w) credible regions (68 %, 95 %) of flat wCDM, with w = −1 marked."""
-    import matplotlib.pyplot as plt
-
-    post = idata.posterior
-    fig, ax = plt.subplots(figsize=(5.5, 5))
-    _credible_contours(ax, post["omega_m"].values.ravel(), post["w"].values.ravel())
-    ax.axhline(-1, color="k", ls="--", lw=1, label="cosmological constant, w = −1")
-    ax.set(xlabel="Ωm", ylabel="w", title="flat wCDM: 68 % and 95 % credible regions")
-    ax.legend(loc="lower left", fontsize=8)
-    path = outdir / "omega_m_w.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return [path]
 
 
 _SCOLNIC = "Scolnic et al. (2018), ApJ 859, 101: flat ΛCDM from SNe Ia alone (full Pantheon sample)"
@@ -155,46 +43,46 @@ PROBLEMS = [
     Problem(
         name="sn-union21-flat-lcdm",
         title="Flat ΛCDM from the Union2.1 Hubble diagram (580 SNe Ia, offset marginalised)",
-        model=models.flat_lcdm,
+        model_path="astrozoo.models.supernova:flat_lcdm",
         load=_union21,
         observed=("mag",),
         settings=_SETTINGS,
         report=("omega_m", "offset"),
-        plots=(hubble_figure,),
-        citation=sn1a.UNION21_CITATION,
+        plots=(f"{_FIGURES}:hubble_figure",),
+        citation=UNION21_CITATION,
     ),
     Problem(
         name="sn-union21-lcdm",
         title="ΛCDM with curvature, (Ωm, ΩΛ), from Union2.1 (offset marginalised)",
-        model=models.lcdm,
+        model_path="astrozoo.models.supernova:lcdm",
         load=_union21_curved,
         observed=("mag",),
         settings=_SETTINGS | {"dense_mass": True},
         report=("omega_m", "omega_lambda", "omega_k", "offset"),
-        plots=(density_figure, hubble_figure),
-        citation=sn1a.UNION21_CITATION,
+        plots=(f"{_FIGURES}:density_figure", f"{_FIGURES}:hubble_figure",),
+        citation=UNION21_CITATION,
     ),
     Problem(
         name="sn-pantheon-flat-lcdm",
         title="Flat ΛCDM from binned Pantheon with its systematic covariance (M marginalised)",
-        model=models.flat_lcdm,
+        model_path="astrozoo.models.supernova:flat_lcdm",
         load=_pantheon,
         observed=("mag",),
         settings=_SETTINGS,
         report=("omega_m", "offset"),
         references={"omega_m": Reference(0.298, 0.022, _SCOLNIC)},
-        plots=(hubble_figure,),
-        citation=sn1a.PANTHEON_CITATION,
+        plots=(f"{_FIGURES}:hubble_figure",),
+        citation=PANTHEON_CITATION,
     ),
     Problem(
         name="sn-pantheon-wcdm",
         title="Flat wCDM, (Ωm, w), from binned Pantheon with its systematic covariance (M marginalised)",
-        model=models.flat_wcdm,
+        model_path="astrozoo.models.supernova:flat_wcdm",
         load=_pantheon,
         observed=("mag",),
         settings={"chains": 4, "warmup": 1000, "draws": 2000, "dense_mass": True},  # a curved Ωm–w degeneracy
         report=("omega_m", "w", "offset"),
-        plots=(w_figure, hubble_figure),
-        citation=sn1a.PANTHEON_CITATION,
+        plots=(f"{_FIGURES}:w_figure", f"{_FIGURES}:hubble_figure",),
+        citation=PANTHEON_CITATION,
     ),
 ]

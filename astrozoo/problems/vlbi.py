@@ -1,16 +1,15 @@
 """VLBI problems: a Gaussian on synthetic data and the EHT 2017 M87 m-ring (EHT Collaboration 2019, ApJL 875, L1-L6)."""
 
-import numpy as np
-
-from astrozoo.data.vlbi import eht2017
-from astrozoo.models.vlbi import model as models
 from astrozoo.problems import Problem
 
+_FIGURES = "astrozoo.figures.vlbi"
+EHT_CITATION = "EHT Collaboration 2019, ApJL 875, L3 (M87 2017 data release 2019-D01-01)"
 _MRING_REPORT = ("d_uas", "width_uas", "beta_abs", "pa_deg", "f_sys")
 
 
 def load_m87(day: str = "101") -> dict:
     """The m-ring's keyword arguments for one day: both bands, scan averaged, minimal closure sets."""
+    from astrozoo.data.vlbi import eht2017
     from astrozoo.models.vlbi.closures import closure_kwargs
 
     return closure_kwargs(eht2017.load(day))
@@ -22,173 +21,29 @@ def _load_gaussian():
     return gaussian_data()[0]
 
 
-def posterior_mean(idata) -> dict:
-    """Posterior means of the m-ring parameters; position angles averaged on the circle."""
-    post = idata.posterior
-    mean = {k: np.asarray(post[k].mean(("chain", "draw"))) for k in ("d_uas", "width_uas", "beta_abs", "f_sys")}
-    mean["beta_pa"] = np.angle(np.exp(1j * post["beta_pa"].values).mean(axis=(0, 1)))
-    return mean
-
-
-def fit_from_best_optimum(problem, method, **settings):
-    """NUTS with every chain started at the best of several optimisations.
-
-    VLBI posteriors have secondary modes (the ring turned by 180°, a shift by a
-    fringe spacing); starting every chain at the top optimum puts them all in
-    the main mode, and r_hat over the chains checks it. For the m-ring the
-    reduced χ² of each data product at the posterior mean is recorded in
-    ``idata.attrs``.
-    """
-    from astrozoo.fitting import DRIVERS
-    from astrozoo.inference import nuts
-    from astrozoo.inference.init import best_of_optimisations
-
-    data = problem.load()
-    if method != "nuts":
-        return DRIVERS[method](problem.model, **data, **settings)
-    chains = int(settings.get("chains", 4))
-    best, _, _ = best_of_optimisations(
-        problem.model, **data, seed=settings.get("seed", 0), progress=settings.get("progress", True)
-    )
-    init = {k: np.repeat(np.asarray(v)[None], chains, axis=0) for k, v in best.items()}
-    idata = nuts(problem.model, **data, init_params=init, **settings)
-    if problem.model is models.mring:
-        for key, value in models.closure_chi2(posterior_mean(idata), data).items():
-            idata.attrs[f"reduced_{key}"] = value
-    return idata
-
-
-def _model_visibilities(idata, params):
-    import jax.numpy as jnp
-
-    const = idata.constant_data
-    return np.asarray(
-        models.mring_visibilities(
-            jnp.asarray(const["u"].values), jnp.asarray(const["v"].values), params["d_uas"], params["width_uas"],
-            jnp.atleast_1d(params["beta_abs"]), jnp.atleast_1d(params["beta_pa"]),
-        )
-    )
-
-
-def residual_figure(idata, outdir):
-    """Normalised residuals of closure phases and log closure amplitudes at the posterior mean, against the
-    longest u–v distance in each closure."""
-    import matplotlib.pyplot as plt
-
-    from astrozoo.models.vlbi.closures import model_closure_phases, model_log_closure_amplitudes
-
-    const, obs = idata.constant_data, idata.observed_data
-    params = posterior_mean(idata)
-    model = _model_visibilities(idata, params)
-    uvdist = np.hypot(const["u"].values, const["v"].values) / 1e9
-    f = float(params["f_sys"])
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    for ax, name, fn, width, n_b in (
-        (axes[0], "cphase", model_closure_phases, 3, 3),
-        (axes[1], "lcamp", model_log_closure_amplitudes, 4, 4),
-    ):
-        index = const[f"{name}_index"].values.reshape(-1, width)
-        res = obs[name].values - np.asarray(fn(model, index))
-        if name == "cphase":
-            res = np.angle(np.exp(1j * res))
-        sigma = np.sqrt(const[f"{name}_sigma"].values ** 2 + n_b * f**2)
-        ax.plot(uvdist[index].max(axis=1), res / sigma, ".", ms=4)
-        ax.axhline(0, color="k", lw=0.8)
-        ax.set(xlabel="longest |(u, v)| in the closure [Gλ]",
-               title=f"{'closure phases' if name == 'cphase' else 'log closure amplitudes'}: "
-                     f"χ²/N = {np.mean((res / sigma) ** 2):.2f}")
-    axes[0].set_ylabel("residual / σ (with systematic term)")
-    path = outdir / "residuals.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return [path]
-
-
-def closure_phase_check(idata, outdir):
-    """Observed closure phases against the 90% posterior predictive interval, in time order."""
-    import matplotlib.pyplot as plt
-
-    obs = idata.observed_data["cphase"].values
-    fig, ax = plt.subplots(figsize=(10, 3.8))
-    if "posterior_predictive" in idata.groups() and "cphase" in idata.posterior_predictive:
-        pred = idata.posterior_predictive["cphase"].values.reshape(-1, len(obs))
-        centre = np.angle(np.exp(1j * pred).mean(axis=0))
-        wrapped = np.angle(np.exp(1j * (pred - centre)))
-        lo, hi = np.percentile(wrapped, [5, 95], axis=0)
-        ax.fill_between(np.arange(len(obs)), np.rad2deg(centre + lo), np.rad2deg(centre + hi), color="C0",
-                        alpha=0.3, step="mid", label="90% posterior predictive")
-        ax.plot(np.rad2deg(centre), color="C0", lw=0.8)
-    ax.plot(np.rad2deg(obs), ".k", ms=3, label="observed")
-    ax.set(xlabel="closure triangle (band, then time order)", ylabel="closure phase [deg]")
-    ax.legend(loc="upper right")
-    path = outdir / "closure_phase_ppc.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return [path]
-
-
-def ring_image(d_uas, width_uas, beta_abs, beta_pa, fov_uas=120.0, pixels=96):
-    """The thick m-ring's brightness on a grid (x east, y north, µas), unit total flux.
-
-    Returns:
-        (extent [µas] for imshow with east to the left, image[iy, ix]).
-    """
-    x = (np.arange(pixels) - pixels / 2 + 0.5) * fov_uas / pixels
-    theta = np.linspace(0, 2 * np.pi, 720, endpoint=False)
-    k = np.arange(1, np.size(beta_abs) + 1)
-    weight = 1 + 2 * np.sum(np.atleast_1d(beta_abs)[:, None] * np.cos(k[:, None] * (theta - np.atleast_1d(beta_pa)[:, None])), 0)
-    sx, sy = d_uas / 2 * np.sin(theta), d_uas / 2 * np.cos(theta)
-    sigma = width_uas / (2 * np.sqrt(2 * np.log(2)))
-    gx = np.exp(-((x[None, :] - sx[:, None]) ** 2) / (2 * sigma**2))
-    gy = np.exp(-((x[None, :] - sy[:, None]) ** 2) / (2 * sigma**2))
-    image = np.einsum("s,sy,sx->yx", weight, gy, gx)
-    half = fov_uas / 2
-    return (half, -half, -half, half), image / image.sum()
-
-
-def image_figure(idata, outdir):
-    """The posterior-mean m-ring and three posterior draws (east left, north up)."""
-    import matplotlib.pyplot as plt
-
-    post = idata.posterior.stack(sample=("chain", "draw"))
-    picks = np.random.default_rng(0).choice(post.sizes["sample"], 3, replace=False)
-    panels = [("posterior mean", posterior_mean(idata))]
-    for i in picks:
-        panels.append((f"draw {int(i)}", {k: post[k].values[..., i] for k in ("d_uas", "width_uas", "beta_abs", "beta_pa")}))
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.8))
-    for ax, (label, p) in zip(axes, panels):
-        extent, image = ring_image(float(p["d_uas"]), float(p["width_uas"]), p["beta_abs"], p["beta_pa"])
-        ax.imshow(image, origin="lower", extent=extent, cmap="afmhot")
-        ax.set(title=f"{label}\nd = {float(p['d_uas']):.1f} µas, PA = {np.rad2deg(np.atleast_1d(p['beta_pa'])[0]) % 360:.0f}°",
-               xlabel="Δα [µas] (east left)", ylabel="Δδ [µas]")
-    path = outdir / "images.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return [path]
-
-
 PROBLEMS = [
     Problem(
         name="vlbi-gaussian-synthetic",
         title="Circular Gaussian fitted to real and imaginary parts: synthetic data on EHT 2017 day 101 coverage",
-        model=models.gaussian,
+        model_path="astrozoo.models.vlbi.model:gaussian",
         load=_load_gaussian,
         observed=("vis_re", "vis_im"),
         settings={"chains": 4, "warmup": 500, "draws": 500, "dense_mass": True},
         report=("flux", "fwhm_uas", "x0_uas", "y0_uas"),
-        fit=fit_from_best_optimum,
+        start="best-of-optima",
         citation="synthetic; (u, v) and σ of EHT Collaboration 2019, ApJL 875, L3 (M87, 2017 April 11)",
     ),
     Problem(
         name="vlbi-m87",
         title="EHT 2017 M87, April 11 (both bands): thick m-ring (m = 1) on closure phases and log closure amplitudes",
-        model=models.mring,
+        model_path="astrozoo.models.vlbi.model:mring",
         load=load_m87,
         observed=("cphase", "lcamp"),
         settings={"chains": 4, "warmup": 500, "draws": 500},
         report=_MRING_REPORT,
-        plots=(residual_figure, closure_phase_check, image_figure),
-        fit=fit_from_best_optimum,
-        citation=f"{eht2017.CITATION}; m-ring of Johnson et al. 2020, Sci. Adv. 6, eaaz1310",
+        plots=(f"{_FIGURES}:residual_figure", f"{_FIGURES}:closure_phase_check", f"{_FIGURES}:image_figure"),
+        summaries=(f"{_FIGURES}:closure_chi2_summary",),
+        start="best-of-optima",
+        citation=f"{EHT_CITATION}; m-ring of Johnson et al. 2020, Sci. Adv. 6, eaaz1310",
     ),
 ]

@@ -171,6 +171,29 @@ def scale_to_mean_flux(log_mean_flux, unit_flux, unit_derived):
     return 10.0 ** log_mass[..., None] * unit_flux
 
 
+def profile_flux_scale(values: dict, arrays: dict) -> dict:
+    """``values`` with the flux scale moved to the best amplitude for their SED shape.
+
+    The model flux F is proportional to 10^log_mean_flux, so the amplitude that
+    fits the data best by weighted least squares, A = Σ f F / σ² / Σ F² / σ²
+    (f the fluxes, σ their errors), shifts log_mean_flux by log10 A, kept
+    inside its prior. A starting point for optimisers (the ``start_refinement``
+    of the SED problems): a candidate drawn from the prior is usually off by
+    orders of magnitude in flux, far out on a flat likelihood.
+
+    Args:
+        values: constrained values of one point, ``log_mean_flux`` and the
+            deterministic ``model_flux`` included (shape (..., n_band)).
+        arrays: the model's array arguments, ``flux`` and ``flux_err`` included.
+    """
+    weight = 1.0 / arrays["flux_err"] ** 2
+    model = values["model_flux"]
+    amplitude = jnp.sum(weight * arrays["flux"] * model, -1) / jnp.sum(weight * model**2, -1)
+    low, high = LOG_MEAN_FLUX_RANGE
+    shifted = values["log_mean_flux"] + jnp.log10(jnp.clip(amplitude, 1e-6, None))
+    return values | {"log_mean_flux": jnp.clip(shifted, low + 0.05, high - 0.05)}
+
+
 def _noise(flux_err, model_flux, noise_floor):
     return jnp.sqrt(jnp.asarray(flux_err) ** 2 + (noise_floor * model_flux) ** 2)
 
@@ -243,7 +266,8 @@ def photometry_catalog(
     """Independent galaxies of a catalogue, each as :func:`photometry` at its known redshift.
 
     The galaxies sit in ``numpyro.plate("galaxy", n)``; each galaxy's bands form one
-    event, so the pointwise log-likelihood is per galaxy (``model_flux`` is not recorded). The upper age bound of the
+    event, so the pointwise log-likelihood is per galaxy; ``model_flux`` has shape
+    (n_galaxy, n_band). The upper age bound of the
     SFH prior is the age of the universe at ``z_range[0]`` for every galaxy.
 
     Args:
@@ -278,3 +302,4 @@ def photometry_catalog(
         numpyro.sample("flux", dist.Normal(model_flux, sigma).mask(detected).to_event(1), obs=flux)
         if upper_limit is not None and flux is not None:
             numpyro.factor("upper_limits", _upper_limit_term(flux, model_flux, sigma, upper_limit).sum(-1))
+    numpyro.deterministic("model_flux", model_flux)  # (galaxy, band): outside the plate, whose dim is the last

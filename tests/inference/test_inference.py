@@ -234,7 +234,7 @@ def _exact_covariance(data):
 
 
 def test_laplace_start_gives_the_exact_covariance_of_a_gaussian_posterior(data, exact):
-    from astrozoo.inference.init import laplace_start
+    from astrozoo.inference.starts import laplace_start
 
     (m, b), (sd_m, sd_b) = exact
     init, inverse_mass_matrix = laplace_start(line, **data, **PRIORS, chains=400, seed=1, progress=False)
@@ -282,18 +282,3 @@ def test_nuts_keeps_a_given_inverse_mass_matrix(data, exact):
 def test_nuts_rejects_a_bad_inverse_mass_matrix(data, kwargs, message):
     with pytest.raises(ValueError, match=message):
         nuts(line, **data, **PRIORS, **kwargs, progress=False)
-
-
-def test_newton_mode_finds_the_minimum_of_a_curved_valley():
-    """Rosenbrock's valley from (−1.2, 1): the damped Newton steps reach (1, 1) with its exact Hessian."""
-    import jax.numpy as jnp
-
-    from astrozoo.inference.init import newton_mode
-
-    rosenbrock = lambda u: (1 - u[0]) ** 2 + 100 * (u[1] - u[0] ** 2) ** 2  # noqa: E731
-    u, value, hessian, decrement, steps = newton_mode(rosenbrock, jnp.array([-1.2, 1.0]), 200)
-    # Decrement < 1e-8: within 1e-4 "standard deviations" H^-1/2 of the minimum (the valley's is 1.6).
-    delta = np.asarray(u) - 1.0
-    assert delta @ np.array([[802.0, -400.0], [-400.0, 200.0]]) @ delta < 1e-7
-    np.testing.assert_allclose(hessian, [[802.0, -400.0], [-400.0, 200.0]], rtol=1e-3)
-    assert float(decrement) < 1e-8 and int(steps) < 200

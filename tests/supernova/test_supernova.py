@@ -211,7 +211,7 @@ def test_pantheon_flat_lcdm_matches_scolnic_2018(tmp_path):
     sigma = np.sqrt(np.diag(sn1a.pantheon_binned()["cov"]))
     pulls = (replicas.mean(0) - idata.observed_data["mag"].values) / sigma
     assert np.abs(pulls).max() < 3 and abs(pulls.mean()) < 0.5
-    from astrozoo.problems.supernova import density_figure, hubble_figure
+    from astrozoo.figures.supernova import density_figure, hubble_figure
 
     written = hubble_figure(idata, tmp_path) + density_figure(idata, tmp_path)
     assert all(p.stat().st_size > 10_000 for p in written)
