@@ -9,7 +9,9 @@ import inspect
 import time
 
 from astrozoo import inference
+from astrozoo.data import registry
 from astrozoo.inference.batched import fit_objects
+from astrozoo.inference.provenance import problem_attrs
 from astrozoo.inference.starts import chain_starts
 from astrozoo.problems import METHODS, Problem, resolve
 
@@ -57,13 +59,16 @@ def fit_problem(problem: Problem, method: str | None = None, prior_draws: int = 
     Returns:
         InferenceData with posterior, sample_stats (NUTS), log_likelihood,
         observed_data, constant_data, prior, prior_predictive and
-        posterior_predictive; ``attrs`` name the problem, the method and the start.
+        posterior_predictive; ``attrs`` hold the driver's provenance, the
+        problem, the data files read (with their sha256), the method and the start.
     """
     method = method or problem.method
     settings = driver_settings(problem, method, overrides)
-    model, data = problem.model, problem.load()
+    model = problem.model
+    with registry.recording() as data_files:
+        data = problem.load()
     refine = resolve(problem.start_refinement) if problem.start_refinement else None
-    attrs = {"problem": problem.name, "method": method}
+    attrs = problem_attrs(problem.name, data_files) | {"method": method}
     if problem.objects:
         idata = fit_objects(model, **data, objects=problem.objects, refine=refine, **settings)
     elif method == "nuts" and problem.start != "prior":

@@ -99,8 +99,11 @@ def write_report(idata, outdir) -> Path:
         if "prior_predictive" in idata.groups():
             figures.append(predictive_plot(idata, "prior", outdir / "prior_ppc.png"))
     for plot in problem.plots if problem else ():
-        figures.extend(Path(p) for p in plot(idata, outdir))
-    return _write_html(idata, problem, summary, figures, outdir, convergence(idata, var_names))
+        figures.extend(Path(p) for p in problems.resolve(plot)(idata, outdir))
+    numbers = {}
+    for summarise in problem.summaries if problem else ():
+        numbers |= problems.resolve(summarise)(idata)
+    return _write_html(idata, problem, summary, figures, outdir, convergence(idata, var_names), numbers)
 
 
 def provenance_section(attrs) -> str:
@@ -124,7 +127,15 @@ def provenance_section(attrs) -> str:
     return f"<h2>Provenance</h2><table>{cells}</table>"
 
 
-def _write_html(idata, problem, summary, figures, outdir: Path, diagnostics) -> Path:
+def _numbers_section(numbers: dict) -> str:
+    """The problem's summaries (e.g. reduced χ² at the posterior mean) as an HTML table."""
+    if not numbers:
+        return ""
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>" for k, v in numbers.items())
+    return f"<h2>Fit summaries</h2><table>{rows}</table>"
+
+
+def _write_html(idata, problem, summary, figures, outdir: Path, diagnostics, numbers: dict) -> Path:
     title = problem.title if problem else idata.attrs.get("problem", "fit")
     references = ""
     if problem is not None and problem.references:
@@ -151,6 +162,7 @@ table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:2px 6px}}
 <h2>Summary</h2>{summary.to_html(float_format=lambda v: f"{v:.4g}")}
 <p><a href="summary.csv">summary.csv</a> · <a href="summary.md">summary.md</a></p>
 {references}
+{_numbers_section(numbers)}
 <h2>Figures</h2>{images}
 {provenance_section(idata.attrs)}
 </body></html>

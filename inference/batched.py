@@ -35,6 +35,7 @@ from astrozoo.inference.mcmc import NutsSettings, one_chain
 from astrozoo.inference.optimize import GRADIENT_TOLERANCE, multistart, newton, potential_and_candidates
 from astrozoo.inference.prepared import prepare
 from astrozoo.inference.progress import progress_bar
+from astrozoo.inference.provenance import provenance
 
 log = logging.getLogger("astrozoo")
 
@@ -176,7 +177,12 @@ def fit_objects(
     loglik = {k: np.moveaxis(v, 0, 1)[None] for k, v in _drop_unit_axis(loglik, 2).items()}
     idata = to_inference_data(
         model, call.named, posterior, structure=call.structure, log_likelihood=loglik,
-        attrs={"inference": "laplace", "wall_seconds": wall, "unconverged_objects": unconverged},
+        attrs=provenance("laplace-per-object", {
+            "objects": list(objects), "candidates": int(candidates), "searches": int(searches),
+            "max_steps": int(max_steps), "draws": int(draws), "batch": batch, "init_strategy": init_strategy,
+            "refine": refine, "nuts_objects": int(nuts_objects), "nuts_settings": nuts_settings._asdict(),
+            "nuts_chains": int(nuts_chains), "seed": seed,
+        }) | {"wall_seconds": wall, "unconverged_objects": unconverged},
     )
     estimate = _drop_unit_axis(mode, 1)
     idata.add_groups({"map_estimate": xr.Dataset({k: (dims[k], v) for k, v in estimate.items() if k in dims})})

@@ -30,6 +30,7 @@ from astrozoo.inference.optimize import (
     value_gradient_hessian,
 )
 from astrozoo.inference.prepared import prepare
+from astrozoo.inference.provenance import provenance
 
 log = logging.getLogger("astrozoo")
 
@@ -159,9 +160,11 @@ def map_fit(
     structure = call.structure
     point = {k: np.asarray(v)[None, None] for k, v in estimate.items() if k in structure.dims}
     posterior = point if samples is None else {k: np.asarray(v)[None] for k, v in samples.items() if k in structure.dims}
+    settings = {"laplace": bool(laplace), "candidates": int(candidates), "starts": int(starts),
+                "max_steps": int(max_steps), "draws": int(draws), "seed": seed, "init_strategy": init_strategy}
     idata = to_inference_data(
         model, call.named, posterior, structure=structure,
-        attrs={"inference": "laplace" if laplace else "map", "wall_seconds": wall},
+        attrs=provenance("laplace" if laplace else "map", settings) | {"wall_seconds": wall},
     )
     idata.add_groups(
         {"map_estimate": xr.Dataset({k: (structure.dims[k], np.asarray(v)) for k, v in estimate.items()

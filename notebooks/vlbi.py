@@ -25,6 +25,7 @@
 # al. 2020, Sci. Adv. 6, eaaz1310. Set `ASTROZOO_NOTEBOOK_QUICK=1` for a fast run.
 
 # %%
+import dataclasses
 import os
 from pathlib import Path
 
@@ -34,13 +35,12 @@ import numpy as np
 
 import astrozoo  # noqa: F401  (float64, compilation cache, one CPU device per core)
 from astrozoo.data.vlbi import eht2017
-from astrozoo.models.vlbi.closures import closure_kwargs
-from astrozoo.inference import posterior_predictive
-from astrozoo.inference.init import best_of_optimisations
+from astrozoo.figures.vlbi import closure_chi2_summary, closure_phase_check, image_figure, residual_figure
+from astrozoo.fitting import fit_problem
+from astrozoo.inference.starts import best_of_optimisations
 from astrozoo.models.vlbi import model as models
-from astrozoo.models.vlbi.closures import closure_phases, log_closure_amplitudes
+from astrozoo.models.vlbi.closures import closure_kwargs, closure_phases, log_closure_amplitudes
 from astrozoo.problems import get
-from astrozoo.problems.vlbi import closure_phase_check, image_figure, residual_figure
 
 QUICK = os.environ.get("ASTROZOO_NOTEBOOK_QUICK") == "1"
 SETTINGS = {"chains": 4, "warmup": 150 if QUICK else 500, "draws": 150 if QUICK else 1000, "progress": False}
@@ -74,13 +74,11 @@ ax.invert_xaxis()
 
 # %%
 problem = get("vlbi-m87")
-idata = problem.fit(problem, "nuts", **SETTINGS)
-data = problem.load()
-posterior_predictive(idata, problem.model, **problem.predictive_kwargs(data), seed=1)
+idata = fit_problem(problem, **SETTINGS, prior_draws=100)
 summary = az.summary(idata, var_names=["d_uas", "width_uas", "beta_abs", "pa_deg", "f_sys"], kind="stats")
 summary.index = ["diameter d [µas]", "width (FWHM) [µas]", "|β1|", "brightness PA [deg east of north]", "f_sys"]
 print(summary)
-print({k: round(v, 2) for k, v in idata.attrs.items() if "chi2" in k})
+print({k: round(v, 2) for k, v in closure_chi2_summary(idata).items()})
 print("r_hat max:", float(az.rhat(idata, var_names=["d_uas", "width_uas", "beta_abs", "pa_deg"]).to_array().max()))
 
 # %% [markdown]
@@ -108,8 +106,7 @@ if QUICK:
     print(f"day 095 optimum: d = {best['d_uas']:.1f} µas, width = {best['width_uas']:.1f} µas, "
           f"|β1| = {best['beta_abs'][0]:.2f}, PA = {pa:.0f}° east of north, f_sys = {best['f_sys']:.2f}")
 else:
-    day095 = type(problem)(**{**problem.__dict__, "load": lambda: data_095})
-    idata_095 = problem.fit(day095, "nuts", **SETTINGS)
+    idata_095 = fit_problem(dataclasses.replace(problem, load=lambda: data_095), **SETTINGS, prior_draws=100)
     table = az.summary(idata_095, var_names=["d_uas", "width_uas", "beta_abs", "pa_deg", "f_sys"], kind="stats")
     print(table)
-    print({k: round(v, 2) for k, v in idata_095.attrs.items() if "chi2" in k})
+    print({k: round(v, 2) for k, v in closure_chi2_summary(idata_095).items()})
