@@ -1,13 +1,21 @@
 """Atomic, compressed save and load of InferenceData as netCDF4/HDF5.
 
 Every numeric variable is stored with HDF5's byte-shuffle filter and zlib
-(deflate) compression. The groups derived from the posterior (pointwise
-log-likelihoods, posterior and prior predictive draws: :data:`DERIVED_GROUPS`)
-are stored as float32, which keeps 24 significant bits (relative rounding
-≤ 2⁻²⁴ ≈ 6 × 10⁻⁸). On ``gaia-m67`` that moves the LOO ELPD by 2 × 10⁻⁵
-against a standard error of 75. Every other group, the posterior first, keeps
-its own dtype (float64). :func:`load` returns the derived groups as float64
-again, equal to the saved values rounded to float32.
+(deflate) compression. The groups of draws other than the posterior (prior
+draws, pointwise log-likelihoods, posterior and prior predictive draws:
+:data:`DERIVED_GROUPS`), which can all be drawn again from the posterior, the
+data and the recorded seed, are stored as float32, which keeps 24
+significant bits (relative rounding ≤ 2⁻²⁴ ≈ 6 × 10⁻⁸). On ``gaia-m67``
+(1600 draws × 4263 stars) that moves the PSIS-LOO ELPD by 6 × 10⁻⁸ (its
+standard error is 75) and no Pareto k̂ by more than 0.011, less than a
+10⁻⁹ relative jitter of the float64 values moves it (0.027). Every other
+group, the posterior first, keeps its own dtype (float64). :func:`load` returns the derived groups as float64 again,
+equal to the saved values rounded to float32.
+
+Measured (same InferenceData, best of two on a busy 2-core machine): ArviZ's
+own ``to_netcdf`` (zlib without shuffle, float64) writes ``gaia-m67`` as
+119.5 MB in 11.0 s and ``sed-catalog-mock`` as 108.6 MB in 13.8 s;
+:func:`save` writes 50.5 MB in 5.9 s and 53.8 MB in 9.8 s.
 """
 
 from pathlib import Path
@@ -18,8 +26,8 @@ import xarray as xr
 
 from astrozoo.files import atomic_write
 
-DERIVED_GROUPS = ("log_likelihood", "posterior_predictive", "prior_predictive")
-"""Groups that are functions of the posterior draws, stored at float32 precision."""
+DERIVED_GROUPS = ("prior", "log_likelihood", "posterior_predictive", "prior_predictive")
+"""Groups stored at float32 precision: Monte Carlo draws other than the posterior, and the log-likelihood."""
 
 COMPRESSION = {"zlib": True, "complevel": 4, "shuffle": True}
 """netCDF4 encoding of every numeric variable: byte shuffle, then deflate at level 4."""

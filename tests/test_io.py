@@ -43,7 +43,8 @@ def fit():
         slope, {"x": x, "y": y}, posterior, attrs=provenance("nuts", SETTINGS) | {"wall_seconds": 1.25}
     )
     replicas = posterior["a"][..., None] * x + 0.5 * rng.standard_normal((2, 50, 30))
-    idata.add_groups(posterior_predictive={"y": replicas}, dims={"y": ["data"]})
+    idata.add_groups(posterior_predictive={"y": replicas}, prior={"a": rng.standard_normal((1, 40))},
+                     dims={"y": ["data"]})
     idata.attrs |= problem_attrs("slope", [{"name": "d", "path": "/d.csv", "sha256": "ab" * 32, "url": "u"}])
     return idata
 
@@ -120,6 +121,7 @@ def test_derived_groups_are_stored_as_compressed_float32(fit, tmp_path):
         assert f["posterior/a"].dtype == np.float64
         assert f["log_likelihood/y"].dtype == np.float32
         assert f["posterior_predictive/y"].dtype == np.float32
+        assert f["prior/a"].dtype == np.float32
         for name in ("posterior/a", "log_likelihood/y", "observed_data/y", "constant_data/x"):
             assert f[name].compression == "gzip" and f[name].shuffle, name
     assert az.from_netcdf(path).posterior["a"].shape == (2, 50)  # ArviZ reads the file as it is
