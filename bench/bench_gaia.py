@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 
 import astrozoo  # noqa: E402,F401
-from harness import benchmark_problem, gradient_time_us, write  # noqa: E402
+from harness import benchmark_problem, gradient_time, write  # noqa: E402
 
 from astrozoo.problems import get  # noqa: E402
 
@@ -74,7 +74,7 @@ def cli_fit(problem: str, cache: str) -> dict:
     env = os.environ | {"ASTROZOO_JAX_CACHE": cache}
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "astrozoo.cli", "fit", problem, "--out", os.path.join(out, "fit.nc")],
+        subprocess.run([sys.executable, "-m", "astrozoo.cli", "--quiet", "fit", problem, "--out", os.path.join(out, "fit.nc")],
                        env=env, check=True, capture_output=True)
         wall = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -95,7 +95,7 @@ if __name__ == "__main__":
         fast |= {f"{k}_warm_cache": v for k, v in cli_fit("gaia-m67", cache).items()}
     records = [fast | {"converged": fast["max_r_hat"] < 1.01 and fast["min_ess_bulk"] >= 400}]
     if not args.no_latent:
-        latent_grad_us = gradient_time_us("gaia-m67-latent")
+        latent_grad_us = gradient_time("gaia-m67-latent")["grad_eval_us"]
         runs = [{}] + ([{"chains": 2, "warmup": 2000, "draws": 4000}] if args.latent_reference else [])
         for settings in runs:
             with tempfile.TemporaryDirectory() as cache:
