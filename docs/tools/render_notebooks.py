@@ -8,7 +8,8 @@ use; ``--full`` runs the full sizes), and written to
 anything. To keep the stored files small and readable, a figure shown twice by
 one cell (a returned figure and matplotlib's inline display) is kept once,
 figures are re-encoded as 256-colour PNG, progress bars keep their final state,
-and execution timestamps are dropped.
+paths inside this checkout are written relative to it, and execution
+timestamps are dropped.
 
 Usage: ``python docs/tools/render_notebooks.py [--full] [FIELD ...]``.
 """
@@ -65,8 +66,8 @@ def tidy(notebook):
         seen, outputs = set(), []
         for output in cell.outputs:
             if output.output_type == "stream":
-                output.text = as_printed(output.text)
-                if not output.text.strip():
+                if outputs and outputs[-1].output_type == "stream" and outputs[-1].name == output.name:
+                    outputs[-1].text += output.text  # one stream, written in pieces (a bar's updates)
                     continue
             png = output.get("data", {}).get("image/png")
             if png is not None:
@@ -75,7 +76,10 @@ def tidy(notebook):
                 seen.add(png)
                 output["data"]["image/png"] = small_png(png)
             outputs.append(output)
-        cell.outputs = outputs
+        for output in outputs:
+            if output.output_type == "stream":
+                output.text = as_printed(output.text).replace(f"{ROOT}/", "")
+        cell.outputs = [o for o in outputs if o.output_type != "stream" or o.text.strip()]
     return notebook
 
 
