@@ -31,8 +31,23 @@ MARKER = re.compile(r"^<!-- submodules: ([\w.]+) -->$", re.MULTILINE)
 ROLE = re.compile(r":(?:mod|func|class|meth|attr|data|obj|exc):<code>(~?)([\w.]+)</code>")
 
 
+def on_startup(command, dirty):
+    """Lay the link tree out before any plugin starts (MkDocs ``on_startup`` event).
+
+    mkdocstrings drops search paths that do not exist when it sets up its
+    handler, which can happen before ``on_config`` reaches this hook.
+    """
+    lay_out()
+
+
 def on_config(config):
-    """Rebuild the link tree (MkDocs ``on_config`` event) and return the config unchanged."""
+    """Lay the link tree out again for each build (``on_config``), so ``mkdocs serve`` sees new files."""
+    lay_out()
+    return config
+
+
+def lay_out():
+    """(Re)build ``build/api-src/astrozoo/``: links to every entry of ``astrozoo/`` and to the other folders."""
     if TREE.exists():
         shutil.rmtree(TREE)
     TREE.mkdir(parents=True)
@@ -41,7 +56,6 @@ def on_config(config):
             (TREE / entry.name).symlink_to(entry)
     for name in SUBPACKAGES:
         (TREE / name).symlink_to(ROOT / name, target_is_directory=True)
-    return config
 
 
 def submodules(package):
