@@ -15,13 +15,14 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpyro.infer import Predictive, init_to_uniform
+from scipy import stats
+
 from astrozoo.inference.chain import NutsSettings, one_chain
 from astrozoo.inference.chunked import chunks, run_chunks
 from astrozoo.inference.mcmc import over_devices
 from astrozoo.inference.prepared import prepare
 from astrozoo.inference.progress import progress_bar
-from numpyro.infer import Predictive, init_to_uniform
-from scipy import stats
 
 
 @dataclass(frozen=True)

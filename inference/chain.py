@@ -14,16 +14,10 @@ import functools
 from typing import NamedTuple
 
 import jax
-from astrozoo.inference.chunked import loop
 from numpyro.infer.hmc import hmc
-from numpyro.infer.util import (
-    ParamInfo,
-    constrain_fn,
-    initialize_model,
-    log_likelihood,
-    potential_energy,
-    unconstrain_fn,
-)
+from numpyro.infer.util import ParamInfo, constrain_fn, initialize_model, log_likelihood, potential_energy, unconstrain_fn
+
+from astrozoo.inference.chunked import loop
 
 
 class NutsSettings(NamedTuple):

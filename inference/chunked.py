@@ -3,18 +3,21 @@
 A long loop (NUTS transitions, SVI steps) is compiled once as a program that
 advances its state by ``n`` steps, ``n`` a traced argument of at most a fixed
 number of slots: every chunk, the last and shorter one included, reuses the
-same compiled program. :func:`run_chunks` dispatches all chunks at once (JAX
-dispatches asynchronously, so the devices never wait for the host) and then
-waits on them in order, advancing the bar as each one finishes. Chunking does
-not change the result: the steps and their order are the same.
+same compiled program. :func:`run_chunks` keeps a few chunks dispatched ahead
+of the one it waits on (JAX dispatches asynchronously, so the devices do not
+wait for the host) and advances the bar as each one finishes. Chunking does not
+change the result: the steps and their order are the same.
 """
 
+from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+AHEAD = 4  # chunks dispatched beyond the one the host waits on
 
 
 class Chunk(NamedTuple):
@@ -67,27 +70,32 @@ def chunks(total: int, length: int, note: str, keep: bool = True) -> list[Chunk]
     return [Chunk(min(length, total - start), note, keep) for start in range(0, int(total), int(length))]
 
 
-def run_chunks(advance: Callable, carry, plan: list[Chunk], bar):
+def run_chunks(advance: Callable, carry, plan: list[Chunk], bar, ahead: int = AHEAD):
     """Run ``advance(carry, steps) -> (carry, records)`` for each chunk of ``plan``.
 
-    Every chunk is dispatched before the first is waited on; the bar then
-    advances by each chunk's steps as it finishes.
+    Up to ``ahead`` chunks are dispatched beyond the one waited on, so that the
+    devices keep working while the host updates the bar (and a device that
+    finishes a chunk early starts the next); the bar advances by each chunk's
+    steps as it finishes.
 
     Args:
         advance: the compiled advancing program.
         carry: its state before the first chunk.
         plan: the chunks, in order.
         bar: a progress bar (:func:`astrozoo.inference.progress.progress_bar`).
+        ahead: chunks dispatched beyond the one waited on (>= 0).
 
     Returns:
         (carry after the last chunk, the records of the kept chunks as NumPy arrays).
     """
-    pending = []
-    for chunk in plan:
-        carry, records = advance(carry, np.asarray(chunk.steps, dtype=np.int64))
-        pending.append((chunk, records))
-    kept, note = [], None
-    for chunk, records in pending:
+    pending, kept, note = deque(), [], None
+    for index in range(len(plan) + ahead):
+        if index < len(plan):
+            carry, records = advance(carry, np.asarray(plan[index].steps, dtype=np.int64))
+            pending.append((plan[index], records))
+        if index < ahead:
+            continue
+        chunk, records = pending.popleft()
         if chunk.note != note:
             note = chunk.note
             bar.set_postfix_str(note)

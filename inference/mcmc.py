@@ -15,6 +15,12 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from numpyro.infer import init_to_uniform
+from numpyro.infer.hmc import HMCState
+from numpyro.infer.hmc_util import HMCAdaptState
+from numpyro.infer.util import initialize_model
+
 from astrozoo.inference.chain import NutsSettings, advance, begin, finish, one_chain
 from astrozoo.inference.chunked import chunk_length, chunks, run_chunks
 from astrozoo.inference.compiled import exported_program, program_fingerprint
@@ -22,12 +28,6 @@ from astrozoo.inference.diagnostics import report_convergence
 from astrozoo.inference.export import to_inference_data
 from astrozoo.inference.prepared import prepare
 from astrozoo.inference.progress import progress_bar
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
-from numpyro.infer import init_to_uniform
-from numpyro.infer.hmc import HMCState
-from numpyro.infer.hmc_util import HMCAdaptState
-from numpyro.infer.util import initialize_model
-
 from astrozoo.runtime import default_chain_method
 
 __all__ = ["CHAIN_METHODS", "NutsSettings", "nuts", "one_chain", "over_devices"]

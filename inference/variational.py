@@ -8,17 +8,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
+from numpyro.infer import SVI, Predictive, Trace_ELBO
+from numpyro.infer.autoguide import AutoLowRankMultivariateNormal, AutoMultivariateNormal, AutoNormal
+from numpyro.optim import Adam
+
 from astrozoo.inference.chunked import chunk_length, chunks, loop, run_chunks
 from astrozoo.inference.export import to_inference_data
 from astrozoo.inference.prepared import prepare
 from astrozoo.inference.progress import progress_bar
-from numpyro.infer import SVI, Predictive, Trace_ELBO
-from numpyro.infer.autoguide import (
-    AutoLowRankMultivariateNormal,
-    AutoMultivariateNormal,
-    AutoNormal,
-)
-from numpyro.optim import Adam
 
 BAR_UPDATES = 100  # about this many chunks of steps: each a bar update
 log = logging.getLogger("astrozoo")

@@ -7,6 +7,7 @@ import numpy as np
 import numpyro
 import numpyro.distributions as dist
 import pytest
+
 from astrozoo.data.line.synthetic import line_data
 from astrozoo.inference import mcmc, nuts, svi, variational
 from astrozoo.inference.calibration import sbc
