@@ -1,7 +1,5 @@
 """Gaia parallax problems: one star's distance and the distance to M67 (the NumPyro introduction)."""
 
-import functools
-
 from astrozoo.problems import Problem
 
 _CLUSTER_COLUMNS = ("plx_err_mas", "zero_point_mas", "plx_mas")
@@ -15,7 +13,6 @@ _M67_CITATION = (
 _FIGURES = "astrozoo.figures.gaia"
 
 
-@functools.lru_cache(maxsize=1)
 def _m67():
     from astrozoo.data.gaia import m67
 
