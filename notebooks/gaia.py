@@ -34,7 +34,7 @@ from scipy import stats
 import astrozoo  # noqa: F401  (float64, compilation cache, one CPU device per core)
 from astrozoo.data.gaia import m67 as gaia_m67
 from astrozoo.inference import nuts, posterior_predictive, prior_predictive
-from astrozoo.inference.init import laplace_start
+from astrozoo.inference.starts import laplace_start
 from astrozoo.models import gaia
 
 QUICK = os.environ.get("ASTROZOO_NOTEBOOK_QUICK") == "1"
