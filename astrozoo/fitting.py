@@ -8,6 +8,8 @@ Figures and summaries are left to the report (:mod:`astrozoo.report`).
 import inspect
 import time
 
+import arviz as az
+
 from astrozoo import inference
 from astrozoo.data import registry
 from astrozoo.inference.batched import fit_objects
@@ -46,13 +48,23 @@ def driver_settings(problem: Problem, method: str, overrides: dict) -> dict:
     return settings
 
 
-def fit_problem(problem: Problem, method: str | None = None, prior_draws: int = 500, **overrides):
+def thinned(posterior, at_most: int):
+    """``posterior`` with every k-th draw of each chain, k the smallest that leaves at most ``at_most`` in all."""
+    total = posterior.sizes["chain"] * posterior.sizes["draw"]
+    return posterior.isel(draw=slice(None, None, max(1, -(-total // int(at_most)))))
+
+
+def fit_problem(problem: Problem, method: str | None = None, prior_draws: int = 200, predictive_draws: int = 400,
+                **overrides):
     """Fit ``problem`` and add its prior and posterior predictive groups.
 
     Args:
         problem: a registered problem.
         method: "nuts", "svi" or "map"; default the problem's own.
         prior_draws: number of prior predictive draws.
+        predictive_draws: posterior predictive data sets at most, one per posterior
+            draw of a thinned posterior (:func:`thinned`): they can be drawn again
+            from the posterior at any time, and the report's checks use 100.
         **overrides: driver settings (chains, warmup, draws, seed, progress, ...);
             None values are ignored, settings the driver does not take are an error.
 
@@ -82,6 +94,8 @@ def fit_problem(problem: Problem, method: str | None = None, prior_draws: int = 
     simulate = problem.predictive_kwargs(data)
     seed = settings.get("seed", 0)
     inference.prior_predictive(model, **simulate, draws=prior_draws, seed=seed, idata=idata)
-    inference.posterior_predictive(idata, model, **simulate, seed=seed + 1)
+    sample = inference.posterior_predictive(az.InferenceData(posterior=thinned(idata.posterior, predictive_draws)),
+                                            model, **simulate, seed=seed + 1)
+    idata.add_groups({"posterior_predictive": sample.posterior_predictive})
     idata.attrs |= attrs
     return idata
