@@ -1,11 +1,13 @@
 """Convergence diagnostics printed after every fit."""
 
-import sys
+import logging
 import warnings
 from dataclasses import dataclass
 
 import arviz as az
 import numpy as np
+
+log = logging.getLogger("astrozoo")
 
 RHAT_MAX = 1.01
 ESS_MIN = 400
@@ -61,9 +63,9 @@ def convergence(idata: az.InferenceData, var_names=None) -> Convergence:
 
 
 def report_convergence(idata: az.InferenceData, var_names=None, label: str = "NUTS") -> Convergence:
-    """Print one compact diagnostic line and warn about anything untrustworthy."""
+    """Log one compact diagnostic line (the ``astrozoo`` logger) and warn about anything untrustworthy."""
     result = convergence(idata, var_names)
-    print(f"[astrozoo] {label}: {result}", file=sys.stderr)
+    log.info("%s: %s", label, result)
     if result.divergences:
         warnings.warn(
             f"{result.divergences} divergent transitions: the posterior geometry is not being "

@@ -27,6 +27,7 @@ from astrozoo.inference.compiled import exported_program, program_fingerprint
 from astrozoo.inference.diagnostics import report_convergence
 from astrozoo.inference.export import to_inference_data
 from astrozoo.inference.prepared import prepare
+from astrozoo.inference.provenance import provenance
 from astrozoo.inference.progress import progress_bar
 from astrozoo.runtime import default_chain_method
 
@@ -195,14 +196,14 @@ def nuts(
         init_strategy: a NumPyro init strategy for the starting point of each chain.
         init_params: optional starting values per chain: site name -> array of
             constrained values with a leading axis of length ``chains`` (e.g. the
-            optima of :func:`astrozoo.inference.init.best_of_optimisations`).
+            optima of :func:`astrozoo.inference.starts.best_of_optimisations`).
             They are data of the compiled program, not part of it: new values
             do not recompile. Latent sites left out start from ``init_strategy``.
         inverse_mass_matrix: optional starting inverse mass matrix of the
             flattened unconstrained latent vector (sites in alphabetical order,
             each flattened): a (d, d) positive-definite matrix with
             ``dense_mass=True`` or a (d,) positive vector without, e.g. the
-            Laplace covariance of :func:`astrozoo.inference.init.laplace_start`.
+            Laplace covariance of :func:`astrozoo.inference.starts.laplace_start`.
             Data of the compiled program, like ``init_params``.
         adapt_mass_matrix: adapt the mass matrix during warm-up (the step size
             is always adapted); False keeps ``inverse_mass_matrix`` throughout.
@@ -241,7 +242,10 @@ def nuts(
     stats["tree_depth"] = np.ceil(np.log2(stats["n_steps"] + 1)).astype(int)
     idata = to_inference_data(
         model, call.named, samples, stats, structure=structure, log_likelihood=pointwise,
-        attrs={"inference": "nuts", "wall_seconds": wall},
+        attrs=provenance("nuts", settings._asdict() | {
+            "chains": int(chains), "seed": seed, "chain_method": chain_method, "init_strategy": init_strategy,
+            "init_params": init_params, "inverse_mass_matrix": inverse_mass_matrix,
+        }) | {"wall_seconds": wall},
     )
     report_convergence(idata, structure.latent, label=f"NUTS ({wall:.2f} s)")
     return idata

@@ -15,6 +15,7 @@ from numpyro.optim import Adam
 from astrozoo.inference.chunked import chunk_length, chunks, loop, run_chunks
 from astrozoo.inference.export import to_inference_data
 from astrozoo.inference.prepared import prepare
+from astrozoo.inference.provenance import provenance
 from astrozoo.inference.progress import progress_bar
 
 BAR_UPDATES = 100  # about this many chunks of steps: each a bar update
@@ -114,7 +115,9 @@ def svi(
     log.info("SVI (%s, %d steps, %.2f s): final loss %.3f", guide, steps, wall, losses[-1])
     posterior = {k: np.asarray(v)[None] for k, v in draws_.items()}
     idata = to_inference_data(
-        model, call.named, posterior, structure=structure, attrs={"inference": f"svi-{guide}", "wall_seconds": wall}
+        model, call.named, posterior, structure=structure,
+        attrs=provenance(f"svi-{guide}", {"guide": guide, "steps": int(steps), "learning_rate": float(learning_rate),
+                                          "draws": int(draws), "seed": seed}) | {"wall_seconds": wall},
     )
     idata.add_groups({"optimization": xr.Dataset({"loss": ("step", np.asarray(losses))})})
     return idata
