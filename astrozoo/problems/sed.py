@@ -57,7 +57,7 @@ PROBLEMS = [
         method="map",
         objects=("flux", "flux_err", "redshift"),
         start_refinement=PROFILE_FLUX_SCALE,
-        settings={"searches": 2, "max_steps": 30, "draws": 100, "nuts_objects": 8},
+        settings={"searches": 1, "max_steps": 15, "draws": 100, "nuts_objects": 8},
         report=("log_stellar_mass", "log_sfr", "av"),
         citation=CITATION,
     ),

@@ -189,7 +189,7 @@ def test_fast_formulation_recovers_a_synthetic_cluster():
     """The gaia-m67 problem's own fit (Laplace start, fixed dense mass matrix, its settings) on a synthetic cluster."""
     data, truth = cluster_data(n=250, D_pc=850.0, sigma_pc=8.0, L_pc=700.0, Q=0.35, seed=3)
     problem = dataclasses.replace(get("gaia-m67"), load=lambda: data)
-    idata = fit_problem(problem, progress=False, prior_draws=10)
+    idata = fit_problem(problem, progress=False, prior_draws=10, predictive_draws=10)
     assert float(az.rhat(idata, var_names=list(HYPER)).to_array().max()) < 1.01
     for name in HYPER:
         draws = idata.posterior[name].values

@@ -22,7 +22,7 @@ from astrozoo.problems import get
 def test_gaussian_recovers_truth_on_day_101_coverage():
     data, truth = gaussian_data(seed=3)
     problem = dataclasses.replace(get("vlbi-gaussian-synthetic"), load=lambda: data)
-    idata = fit_problem(problem, chains=4, warmup=300, draws=300, progress=False, prior_draws=10)
+    idata = fit_problem(problem, chains=4, warmup=300, draws=300, progress=False, prior_draws=10, predictive_draws=10)
     for name, value in truth.items():
         for chain in idata.posterior[name].values:  # every chain, not only the pooled draws
             mean, sd = chain.mean(), chain.std()
@@ -33,7 +33,7 @@ def test_gaussian_recovers_truth_on_day_101_coverage():
 def mring_fit():
     data, truth = mring_data(seed=5)
     problem = dataclasses.replace(get("vlbi-m87"), load=lambda: data)
-    idata = fit_problem(problem, chains=4, warmup=300, draws=300, progress=False, prior_draws=10)
+    idata = fit_problem(problem, chains=4, warmup=300, draws=300, progress=False, prior_draws=10, predictive_draws=10)
     return idata, truth
 
 
