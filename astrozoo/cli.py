@@ -25,6 +25,7 @@ def configure_logging(quiet: bool) -> None:
     handler.set_name("astrozoo.cli")
     handler.setFormatter(logging.Formatter("[%(name)s] %(message)s"))
     LOGGER.addHandler(handler)
+    LOGGER.propagate = False  # a root handler some dependency installs would print every line twice
     LOGGER.setLevel(logging.WARNING if quiet else logging.INFO)
 
 
