@@ -122,13 +122,24 @@ def test_second_fit_with_the_bar_traces_and_compiles_nothing(data):
     assert "/jax/compilation_cache/compile_requests_use_cache" not in requests
 
 
-def test_nuts_logs_what_it_runs(data, caplog):
+@pytest.fixture
+def astrozoo_log(caplog):
+    """caplog, attached to the astrozoo logger itself (the CLI stops it propagating to the root)."""
+    logger = logging.getLogger("astrozoo")
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+def test_nuts_logs_what_it_runs(data, astrozoo_log):
+    caplog = astrozoo_log
     with caplog.at_level(logging.INFO, logger="astrozoo"):
         nuts(line, **data, **PRIORS, **SHORT, chain_method="sequential", progress=False)
     assert "NUTS: 2 chain(s) x (60 warm-up + 45 draws), sequential" in caplog.text
 
 
-def test_svi_losses_do_not_depend_on_the_bar_or_the_chunks(data, monkeypatch, capsys, caplog):
+def test_svi_losses_do_not_depend_on_the_bar_or_the_chunks(data, monkeypatch, capsys, astrozoo_log):
+    caplog = astrozoo_log
     settings = {"steps": 205, "draws": 50, "learning_rate": 0.02, "seed": 2}
     with caplog.at_level(logging.INFO, logger="astrozoo"):
         quiet = svi(line, **data, **PRIORS, **settings, progress=False)
