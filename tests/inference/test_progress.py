@@ -34,10 +34,10 @@ def _posterior(idata):
     }
 
 
-def _assert_identical(a, b):
+def _assert_identical(a, b, rtol=0.0):
     assert a.keys() == b.keys()
     for name in a:
-        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+        np.testing.assert_allclose(a[name], b[name], rtol=rtol, atol=0.0, err_msg=name)
 
 
 def test_progress_bar_writes_to_stderr_only_when_enabled(capsys):
@@ -84,9 +84,11 @@ def test_nuts_draws_do_not_depend_on_the_bar_or_the_chunks(data, chain_method, m
     shown = _posterior(nuts(line, **data, **PRIORS, **SHORT, chain_method=chain_method, progress=True))
     bar = capsys.readouterr().err
     assert "NUTS, 2 chain(s)" in bar and "105/105" in bar and "sampling" in bar
-    _assert_identical(quiet, shown)
+    # Without a bar one fused program runs; vmapped over chains, XLA fuses it differently from the
+    # chunked programs and the draws differ in the last bits (measured: 4e-15 relative).
+    _assert_identical(quiet, shown, rtol=1e-12 if chain_method == "vectorized" else 0.0)
     monkeypatch.setattr(mcmc, "BAR_UPDATES", 8)  # chunks of 14 steps, the last of warm-up and of sampling shorter
-    _assert_identical(quiet, _posterior(nuts(line, **data, **PRIORS, **SHORT, chain_method=chain_method, progress=False)))
+    _assert_identical(shown, _posterior(nuts(line, **data, **PRIORS, **SHORT, chain_method=chain_method, progress=True)))
 
 
 def test_chunked_nuts_equals_one_chain_in_one_loop(data):
