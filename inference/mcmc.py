@@ -1,6 +1,7 @@
-"""NUTS: all chains' warm-up and sampling as three compiled programs, the middle one run in chunks.
+"""NUTS: all chains' warm-up and sampling in one compiled program, or in three with a progress bar.
 
-A program starts every chain (:func:`~astrozoo.inference.chain.begin`), a
+Without a bar, one fused program runs every chain (:func:`~astrozoo.inference.chain.one_chain`).
+With one, a program starts every chain (:func:`~astrozoo.inference.chain.begin`), a
 second advances every chain by a chunk of transitions
 (:func:`~astrozoo.inference.chain.advance`, the same compiled program for every
 chunk) and a third finishes (constrained draws and pointwise log-likelihood).
@@ -180,8 +181,8 @@ def nuts(
     """Sample a NumPyro model with the No-U-Turn Sampler.
 
     Warm-up (step size and mass-matrix adaptation) and sampling of all chains
-    run as three compiled XLA programs (start, advance by a chunk of
-    transitions, finish); the programs are cached by model, settings and data
+    run as one compiled XLA program, or with ``progress`` as three (start,
+    advance by a chunk of transitions, finish); the programs are cached by model, settings and data
     shapes: a second fit with new data of the same shapes does not compile
     again, and the persistent compilation cache serves them to a fresh
     process. The log line "NUTS: ..." goes to the ``astrozoo`` logger.
