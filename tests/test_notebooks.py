@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-SLOW = {"sed", "vlbi"}  # about a minute each even at quick sizes: run by `make validate` and `make notebooks`
+SLOW = {"gaia", "sed", "vlbi"}  # 0.5 to 1 minute each even at quick sizes: run by `make validate` and `make notebooks`
 NOTEBOOKS = [
     pytest.param(path, marks=pytest.mark.slow) if path.stem in SLOW else path
     for path in sorted((Path(__file__).parents[1] / "notebooks").glob("*.py"))

@@ -205,6 +205,7 @@ def test_fast_formulation_recovers_a_synthetic_cluster():
     assert int(idata.sample_stats.diverging.sum()) <= 3  # of 1,600 transitions
 
 
+@pytest.mark.slow
 def test_both_formulations_agree_on_the_hyperparameters():
     """A cluster resolved in depth (σ = 15 pc at 300 pc, errors 0.02-0.06 mas), where the
     latent-distance sampler also converges; posterior means agree within Monte Carlo error.
