@@ -54,17 +54,17 @@ def thinned(posterior, at_most: int):
     return posterior.isel(draw=slice(None, None, max(1, -(-total // int(at_most)))))
 
 
-def fit_problem(problem: Problem, method: str | None = None, prior_draws: int = 200, predictive_draws: int = 400,
+def fit_problem(problem: Problem, method: str | None = None, prior_draws: int = 100, predictive_draws: int = 200,
                 **overrides):
     """Fit ``problem`` and add its prior and posterior predictive groups.
 
     Args:
         problem: a registered problem.
         method: "nuts", "svi" or "map"; default the problem's own.
-        prior_draws: number of prior predictive draws.
+        prior_draws: number of prior predictive draws (the report's check shows 100).
         predictive_draws: posterior predictive data sets at most, one per posterior
             draw of a thinned posterior (:func:`thinned`): they can be drawn again
-            from the posterior at any time, and the report's checks use 100.
+            from the posterior at any time, and the report's checks show 100.
         **overrides: driver settings (chains, warmup, draws, seed, progress, ...);
             None values are ignored, settings the driver does not take are an error.
 

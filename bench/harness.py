@@ -45,7 +45,7 @@ _CHILD = textwrap.dedent(
                    "divergences": diag.divergences, "ess_per_s": diag.ess_bulk_min / walls[1],
                    "ess_variables": [v for v in variables if v in idata.posterior],
                    "chain_mean_lp": lp.tolist(), "chains_in_main_mode": bool(np.ptp(lp) < 5.0)}
-        record |= gradient_evaluations(idata, problem, settings)
+        record |= gradient_evaluations(idata)
     record["posterior_mean"] = {v: float(idata.posterior[v].mean()) for v in variables if v in idata.posterior}
     record["posterior_sd"] = {v: float(idata.posterior[v].std()) for v in variables if v in idata.posterior}
     record["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -102,45 +102,30 @@ def benchmark_problem(problem: str, method: str | None = None, variables=(), **s
     return record
 
 
-def gradient_evaluations(idata, problem, overrides: dict) -> dict:
+def gradient_evaluations(idata) -> dict:
     """Gradient evaluations (leapfrog steps) of a NUTS fit, warm-up included, and those of the busiest device.
 
-    Sampling: the sum of ``sample_stats.n_steps``, exact. Warm-up: the NUTS
-    driver keeps no warm-up statistics unless it records
-    ``attrs["warmup_n_steps"]`` (one count per chain); without it the warm-up
-    count is estimated as warm-up transitions x the chain's mean steps per
-    kept draw (``grad_evals_warmup_counted`` says which). Busiest device: on a
+    Sampling: the sum of ``sample_stats.n_steps``; warm-up: the driver's
+    ``attrs["warmup_n_steps"]`` (one count per chain). Busiest device: on a
     CPU the chains are split into equal contiguous blocks over the largest
     number of devices that divides the chain count (``chain_method``
     "parallel"), run one after the other on each; the busiest block's total.
 
     Returns:
-        grad_evals (all chains, kept draws only, as before), grad_evals_with_warmup,
-        grad_evals_warmup, grad_evals_warmup_counted, grad_evals_busiest_device,
-        chain_devices.
+        grad_evals (all chains, kept draws only), grad_evals_with_warmup,
+        grad_evals_warmup, grad_evals_busiest_device, chain_devices.
     """
-    import inspect
-
     import jax
     import numpy as np
 
-    from astrozoo.fitting import driver_settings
-    from astrozoo.inference import nuts
-
     sampling = idata.sample_stats["n_steps"].sum("draw").values.astype(float)
-    recorded = idata.attrs.get("warmup_n_steps")
-    if recorded is not None:
-        warmup = np.asarray(recorded, float)
-    else:
-        settings = driver_settings(problem, "nuts", {k: v for k, v in overrides.items() if k != "progress"})
-        transitions = settings.get("warmup", inspect.signature(nuts).parameters["warmup"].default)
-        warmup = transitions * sampling / idata.sample_stats.sizes["draw"]
+    warmup = np.asarray(idata.attrs["warmup_n_steps"], float)
     chains = sampling.size
     devices = 1 if jax.default_backend() == "gpu" else max(
         d for d in range(1, min(chains, jax.local_device_count()) + 1) if chains % d == 0)
     per_device = (sampling + warmup).reshape(devices, -1).sum(1)
     return {"grad_evals": int(sampling.sum()), "grad_evals_with_warmup": int(round((sampling + warmup).sum())),
-            "grad_evals_warmup": int(round(warmup.sum())), "grad_evals_warmup_counted": recorded is not None,
+            "grad_evals_warmup": int(round(warmup.sum())),
             "grad_evals_busiest_device": int(round(per_device.max())), "chain_devices": devices}
 
 

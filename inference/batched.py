@@ -33,7 +33,7 @@ from astrozoo.inference.export import to_inference_data
 from astrozoo.inference.laplace import is_positive_definite, laplace_approximation, laplace_draws
 from astrozoo.inference.mcmc import NutsSettings, one_chain
 from astrozoo.inference.optimize import GRADIENT_TOLERANCE, multistart, newton, potential_and_candidates
-from astrozoo.inference.prepared import prepare
+from astrozoo.inference.prepared import prepare, rng_key
 from astrozoo.inference.progress import progress_bar
 from astrozoo.inference.provenance import provenance
 
@@ -160,7 +160,7 @@ def fit_objects(
     call = prepare(model, args, model_kwargs)
     own, shared, n = _per_object(call.arrays, tuple(objects))
     batch = min(int(batch), n)
-    keys = jax.random.split(jax.random.PRNGKey(seed), n)
+    keys = jax.random.split(rng_key(seed), n)
     run = _laplace_program(call.bound, int(candidates), int(searches), int(max_steps), int(draws), init_strategy,
                            refine)
     start = time.perf_counter()
@@ -177,6 +177,7 @@ def fit_objects(
     loglik = {k: np.moveaxis(v, 0, 1)[None] for k, v in _drop_unit_axis(loglik, 2).items()}
     idata = to_inference_data(
         model, call.named, posterior, structure=call.structure, log_likelihood=loglik,
+        map_estimate=_drop_unit_axis(mode, 1),
         attrs=provenance("laplace-per-object", {
             "objects": list(objects), "candidates": int(candidates), "searches": int(searches),
             "max_steps": int(max_steps), "draws": int(draws), "batch": batch, "init_strategy": init_strategy,
@@ -184,8 +185,6 @@ def fit_objects(
             "nuts_chains": int(nuts_chains), "seed": seed,
         }) | {"wall_seconds": wall, "unconverged_objects": unconverged},
     )
-    estimate = _drop_unit_axis(mode, 1)
-    idata.add_groups({"map_estimate": xr.Dataset({k: (dims[k], v) for k, v in estimate.items() if k in dims})})
     if nuts_objects:
         subset = np.arange(min(int(nuts_objects), n))
         nuts_samples, nuts_wall = _nuts_subset(call, own, shared, mode, subset, nuts_settings, int(nuts_chains), seed)
@@ -199,7 +198,7 @@ def fit_objects(
 def _nuts_subset(call, own, shared, mode, subset, settings, chains, seed):
     """NUTS draws (object, chain, draw, ...) of the latent and deterministic sites, and the wall time."""
     run = _nuts_program(call.bound, chains, settings)
-    keys = jax.random.split(jax.random.PRNGKey(seed + 1), len(subset) * chains).reshape(len(subset), chains, -1)
+    keys = jax.random.split(jax.random.fold_in(rng_key(seed), 1), len(subset) * chains).reshape(len(subset), chains, -1)
     init = {k: jnp.asarray(mode[k][subset]) for k in call.structure.latent}
     start = time.perf_counter()
     samples, _ = jax.device_get(run(keys, {k: v[subset] for k, v in own.items()}, shared, init))

@@ -19,9 +19,9 @@ from numpyro.infer import Predictive, init_to_uniform
 from scipy import stats
 
 from astrozoo.inference.chain import NutsSettings, one_chain
-from astrozoo.inference.chunked import chunks, run_chunks
+from astrozoo.inference.chunked import Phase, run_chunks
 from astrozoo.inference.mcmc import over_devices
-from astrozoo.inference.prepared import prepare
+from astrozoo.inference.prepared import prepare, rng_key
 from astrozoo.inference.progress import progress_bar
 
 
@@ -150,7 +150,7 @@ def sbc(
     Returns:
         SBCResult with the ranks and per-parameter p-values.
     """
-    call = prepare(model, args, model_kwargs)
+    call = prepare(model, args, model_kwargs, simulate=True)
     named, structure = call.named, call.structure
     simulated = tuple(s for s in structure.latent if s in named and named[s] is None)
     if not simulated:
@@ -163,12 +163,16 @@ def sbc(
     starts = tuple(s for s in structure.latent if s not in simulated) if start_at_truth else ()
     settings = NutsSettings(warmup, draws * thin, target_accept).checked()
     simulate = _simulator(call.bound, int(replications), simulated, tuple(sorted(set(params) | set(starts))))
-    per_rep = jax.device_get(simulate(jax.random.PRNGKey(seed), call.arrays))
+    per_rep = jax.device_get(simulate(rng_key(seed), call.arrays))
     block = _block_size(int(replications))
     fit = _fitter(call.bound, block, settings, int(thin), tuple(params), starts)
-    fit_block = lambda i, size: (i + block, fit(jax.tree.map(lambda a: a[i:i + size], per_rep), call.arrays))  # noqa: E731
+    def fit_block(done, size):  # (replications fitted, their results by block) after one more block
+        i, blocks = done
+        return i + block, blocks + [fit(jax.tree.map(lambda a: a[i:i + int(size)], per_rep), call.arrays)]
+
     with progress_bar(replications, desc="SBC", unit="replication", enabled=progress) as bar:
-        _, blocks = run_chunks(fit_block, 0, chunks(replications, block, "fitting"), bar)
+        _, blocks = run_chunks(fit_block, (0, []), [Phase(int(replications), "fitting")], bar, fixed=block)
+    blocks = jax.device_get(blocks)
     ranks, divergences = jax.tree.map(lambda *parts: np.concatenate(parts), *blocks)  # per replication
     ranks = {p: np.asarray(r) for p, r in ranks.items()}
     p_values = {

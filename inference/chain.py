@@ -5,19 +5,21 @@
 windowed step-size and mass-matrix adaptation during the first
 ``settings.warmup`` of them) and records each draw, :func:`finish` maps the
 draws to the constrained space and computes the pointwise log-likelihood.
-:func:`one_chain` chains the three in one traced function, for drivers that run
-whole chains inside a larger program (SBC, catalogue fits); the NUTS driver
-compiles them as separate programs and runs :func:`advance` in chunks.
+:func:`one_chain` chains the three in one traced function: the NUTS driver
+compiles it as one program when it shows no progress bar, and SBC and
+catalogue fits run it inside theirs; with a bar the driver compiles the three
+as separate programs and runs :func:`advance` in chunks.
 """
 
 import functools
 from typing import NamedTuple
 
 import jax
+import jax.numpy as jnp
 from numpyro.infer.hmc import hmc
 from numpyro.infer.util import ParamInfo, constrain_fn, initialize_model, log_likelihood, potential_energy, unconstrain_fn
 
-from astrozoo.inference.chunked import loop
+from astrozoo.inference.chunked import Recording, record, recording
 
 
 class NutsSettings(NamedTuple):
@@ -86,8 +88,9 @@ def _record(state):
     return state.z, stats
 
 
-def begin(model, settings: NutsSettings, init_strategy, start: dict, arrays: dict):
-    """The sampler state of one chain before its first transition.
+def begin(model, settings: NutsSettings, init_strategy, start: dict, arrays: dict) -> Recording:
+    """One chain before its first transition: a :class:`~astrozoo.inference.chunked.Recording` whose
+    state is (NUTS state, warm-up gradient evaluations so far) and whose buffer has a slot per kept draw.
 
     Args:
         model: a NumPyro model whose non-array arguments are fixed.
@@ -105,48 +108,54 @@ def begin(model, settings: NutsSettings, init_strategy, start: dict, arrays: dic
         given = {k: v for k, v in start["init"].items() if k in z}
         z = z | unconstrain_fn(model, (), arrays, given)
     state, _ = _kernel(model, settings, arrays, z, key_run, start.get("inverse_mass_matrix"))
-    return state
+    return recording((state, jnp.zeros((), jnp.result_type(int))), _record(state), settings.draws)
 
 
-def advance(model, settings: NutsSettings, state, arrays: dict, count, slots: int, first=0):
-    """``count`` NUTS transitions from ``state``, recorded as by :func:`~astrozoo.inference.chunked.loop`.
+def advance(model, settings: NutsSettings, chain: Recording, arrays: dict, count) -> Recording:
+    """``chain`` after ``count`` more NUTS transitions (a Python or traced integer).
 
-    Returns:
-        (state after them, (unconstrained positions, sample statistics) with a
-        leading axis of ``slots``).
+    Each transition's unconstrained position and sample statistics are
+    recorded (:func:`~astrozoo.inference.chunked.record`), those of warm-up
+    overwriting the first slot; the leapfrog steps of warm-up transitions are
+    counted in the state.
     """
+    state, _ = chain.state
     here = ParamInfo(state.z, state.potential_energy, state.z_grad)
     _, transition = _kernel(model, settings, arrays, here, state.rng_key, state.adapt_state.inverse_mass_matrix)
 
-    def step(s):
+    def step(carry):
+        s, warmup_steps = carry
         s = transition(s)
-        return s, _record(s)
+        in_warmup = s.i <= settings.warmup  # s.i counts the transitions done, this one included
+        return (s, warmup_steps + jnp.where(in_warmup, s.num_steps, 0).astype(warmup_steps.dtype)), _record(s)
 
-    return loop(step, state, _record(state), count, slots, first)
+    return record(step, chain, count, first=settings.warmup)
 
 
-def finish(model, z, arrays: dict, with_log_likelihood: bool = True):
-    """(Constrained draws with deterministic sites, pointwise log-likelihood or None) of positions ``z``."""
+def finish(model, chain: Recording, arrays: dict, with_log_likelihood: bool = True):
+    """(Constrained draws with deterministic sites, sample stats, pointwise log-likelihood or None) of a
+    finished chain. The sample stats are per draw, except ``warmup_n_steps``: the chain's leapfrog
+    steps (gradient evaluations) in warm-up."""
+    z, stats = chain.records
     samples = jax.vmap(functools.partial(constrain_fn, model, (), arrays, return_deterministic=True))(z)
+    stats = stats | {"warmup_n_steps": chain.state[1]}
     if not with_log_likelihood:
-        return samples, None
-    return samples, log_likelihood(model, samples, batch_ndims=1, **arrays)
+        return samples, stats, None
+    return samples, stats, log_likelihood(model, samples, batch_ndims=1, **arrays)
 
 
 def one_chain(model, settings: NutsSettings, init_strategy, with_log_likelihood: bool = True):
     """A function (start, arrays) -> (constrained draws, sample stats, pointwise log-likelihood) for one chain.
 
-    ``start`` is as in :func:`begin`. The warm-up transitions and the
-    ``settings.draws`` kept ones run in one loop; the log-likelihood is None
-    when ``with_log_likelihood`` is False.
+    ``start`` is as in :func:`begin`, the outputs as in :func:`finish`. The
+    warm-up transitions and the ``settings.draws`` kept ones run in one loop;
+    the log-likelihood is None when ``with_log_likelihood`` is False.
     """
     settings = settings.checked()
 
     def run(start, arrays):
-        state = begin(model, settings, init_strategy, start, arrays)
-        total = settings.warmup + settings.draws
-        _, (z, stats) = advance(model, settings, state, arrays, total, settings.draws, first=settings.warmup)
-        samples, pointwise = finish(model, z, arrays, with_log_likelihood)
-        return samples, stats, pointwise
+        chain = begin(model, settings, init_strategy, start, arrays)
+        chain = advance(model, settings, chain, arrays, settings.warmup + settings.draws)
+        return finish(model, chain, arrays, with_log_likelihood)
 
     return run

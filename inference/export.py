@@ -13,6 +13,7 @@ import arviz as az
 import jax
 import numpy as np
 import numpyro.distributions as dist
+import xarray as xr
 from numpyro import handlers
 from numpyro.infer import util as infer_util
 
@@ -56,12 +57,16 @@ def inspect_model(model, *args, **kwargs) -> ModelStructure:
 
     The model runs under ``jax.make_jaxpr``: shapes are worked out but nothing
     is computed or compiled. The arguments stay concrete, so the model's input
-    checks run on the real data.
+    checks run on the real data; their errors propagate as raised.
     """
     trace = {}
-    jax.make_jaxpr(
-        lambda: trace.update(handlers.trace(handlers.seed(model, rng_seed=0)).get_trace(*args, **kwargs))
-    )()
+    try:
+        jax.make_jaxpr(
+            lambda: trace.update(handlers.trace(handlers.seed(model, rng_seed=0)).get_trace(*args, **kwargs))
+        )()
+    except (ValueError, TypeError) as err:  # the model's input checks: shown as raised, without JAX's note
+        err.__notes__ = [note for note in getattr(err, "__notes__", []) if "JAX has removed" not in note]
+        raise
     latent, deterministic, observed, dims, sizes = [], [], {}, {}, {}
     for name, site in trace.items():
         if site["type"] == "plate":
@@ -119,6 +124,7 @@ def to_inference_data(
     *,
     structure: ModelStructure | None = None,
     log_likelihood: dict | None = None,
+    map_estimate: dict | None = None,
     attrs: dict | None = None,
 ) -> az.InferenceData:
     """Build InferenceData from draws shaped ``(chain, draw, ...)``.
@@ -131,13 +137,15 @@ def to_inference_data(
         structure: the model's structure, if already traced.
         log_likelihood: observed site -> pointwise log-likelihood per draw, if
             already computed (else it is computed here).
+        map_estimate: site name -> the MAP value (no chain or draw axes), if
+            the driver found one: the ``map_estimate`` group.
         attrs: the fit's attributes, normally
             ``provenance(driver, settings) | {"wall_seconds": wall}`` (see
             :func:`astrozoo.inference.provenance.provenance`).
 
     Returns:
         InferenceData with ``posterior``, ``sample_stats``, ``log_likelihood``,
-        ``observed_data`` and ``constant_data``; its ``attrs`` are ``attrs``
+        ``observed_data``, ``constant_data`` and ``map_estimate`` where given; its ``attrs`` are ``attrs``
         with the package versions and the creation time added
         (:func:`astrozoo.inference.provenance.stamp`).
     """
@@ -159,6 +167,10 @@ def to_inference_data(
         coords=coords,
         dims=dims,
     )
+    if map_estimate is not None:
+        point = {k: (structure.dims[k], v) for k, v in _as_numpy(map_estimate).items() if k in structure.dims}
+        idata.add_groups({"map_estimate": xr.Dataset(point, coords={d: coords[d] for k in point for d in point[k][0]
+                                                                   if d in coords})})
     idata.attrs = stamp() | (attrs or {})  # set afterwards: from_dict drops an "arviz_version" attr
     return idata
 

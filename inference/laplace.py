@@ -16,7 +16,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import xarray as xr
 from numpyro.infer import init_to_uniform
 
 from astrozoo.inference.diagnostics import ConvergenceWarning
@@ -29,7 +28,7 @@ from astrozoo.inference.optimize import (
     potential_and_candidates,
     value_gradient_hessian,
 )
-from astrozoo.inference.prepared import prepare
+from astrozoo.inference.prepared import prepare, rng_key
 from astrozoo.inference.provenance import provenance
 
 log = logging.getLogger("astrozoo")
@@ -147,7 +146,7 @@ def map_fit(
     call = prepare(model, args, model_kwargs)
     run = _program(call.bound, int(candidates), int(starts), int(max_steps), int(draws), bool(laplace), init_strategy)
     start = time.perf_counter()
-    estimate, samples, values, converged, positive = jax.block_until_ready(run(jax.random.PRNGKey(seed), call.arrays))
+    estimate, samples, values, converged, positive = jax.block_until_ready(run(rng_key(seed), call.arrays))
     wall = time.perf_counter() - start
     if progress:
         log.info("MAP (%d L-BFGS runs, %.2f s): best -log p = %.3f, %d/%d converged",
@@ -162,12 +161,7 @@ def map_fit(
     posterior = point if samples is None else {k: np.asarray(v)[None] for k, v in samples.items() if k in structure.dims}
     settings = {"laplace": bool(laplace), "candidates": int(candidates), "starts": int(starts),
                 "max_steps": int(max_steps), "draws": int(draws), "seed": seed, "init_strategy": init_strategy}
-    idata = to_inference_data(
-        model, call.named, posterior, structure=structure,
+    return to_inference_data(
+        model, call.named, posterior, structure=structure, map_estimate=estimate,
         attrs=provenance("laplace" if laplace else "map", settings) | {"wall_seconds": wall},
     )
-    idata.add_groups(
-        {"map_estimate": xr.Dataset({k: (structure.dims[k], np.asarray(v)) for k, v in estimate.items()
-                                     if k in structure.dims})}
-    )
-    return idata

@@ -23,11 +23,11 @@ from numpyro.infer.hmc_util import HMCAdaptState
 from numpyro.infer.util import initialize_model
 
 from astrozoo.inference.chain import NutsSettings, advance, begin, finish, one_chain
-from astrozoo.inference.chunked import chunk_length, chunks, run_chunks
+from astrozoo.inference.chunked import Phase, Recording, run_chunks
 from astrozoo.inference.compiled import exported_program, program_fingerprint
 from astrozoo.inference.diagnostics import report_convergence
 from astrozoo.inference.export import to_inference_data
-from astrozoo.inference.prepared import prepare
+from astrozoo.inference.prepared import prepare, rng_key
 from astrozoo.inference.provenance import provenance
 from astrozoo.inference.progress import progress_bar
 from astrozoo.runtime import default_chain_method
@@ -35,12 +35,12 @@ from astrozoo.runtime import default_chain_method
 __all__ = ["CHAIN_METHODS", "NutsSettings", "nuts", "one_chain", "over_devices"]
 
 CHAIN_METHODS = ("parallel", "sequential", "vectorized")
-BAR_UPDATES = 20  # about this many chunks per run: each a bar update
 log = logging.getLogger("astrozoo")
 
 # The sampler state passes between exported programs: jax.export must know its types.
-for _state_type in (HMCState, HMCAdaptState):
-    jax.export.register_namedtuple_serialization(_state_type, serialized_name=f"numpyro.{_state_type.__name__}")
+for _state_type in (HMCState, HMCAdaptState, Recording):
+    jax.export.register_namedtuple_serialization(
+        _state_type, serialized_name=f"{_state_type.__module__}.{_state_type.__name__}")
 
 
 def over_devices(fn, n):
@@ -73,14 +73,14 @@ def _over_chains(fn, chains: int, chain_method: str):
 
 
 @functools.lru_cache(maxsize=64)
-def _programs(model, chains: int, settings: NutsSettings, chain_method: str, init_strategy, slots: int):
-    """The jitted begin, advance (``slots`` transitions at most) and finish programs, with their shardings,
-    and ``whole``: all three fused, for runs without a bar."""
+def _programs(model, chains: int, settings: NutsSettings, chain_method: str, init_strategy):
+    """The jitted begin, advance (by a traced number of transitions) and finish programs, with their
+    shardings, and ``whole``: all three fused, for runs without a bar."""
     pieces = {
         "whole": one_chain(model, settings, init_strategy),
         "begin": lambda start, arrays: begin(model, settings, init_strategy, start, arrays),
-        "advance": lambda state, shared: advance(model, settings, state, *shared, slots),
-        "finish": lambda z, arrays: finish(model, z, arrays),
+        "advance": lambda chain, shared: advance(model, settings, chain, *shared),
+        "finish": lambda chain, arrays: finish(model, chain, arrays),
     }
     return {name: _over_chains(piece, chains, chain_method) for name, piece in pieces.items()}
 
@@ -89,29 +89,26 @@ def _run(bound, chains: int, settings: NutsSettings, chain_method: str, init_str
     """(constrained draws, sample stats, pointwise log-likelihood) of every chain; the bar shows the transitions.
 
     With a bar the transitions run in chunks (begin, advance, finish); without one, in a single fused
-    program. Both give the same draws bit for bit (tests/inference/test_progress.py).
+    program. Both give the same draws bit for bit (tests/inference/test_progress.py). The sample stats
+    include ``warmup_n_steps``, one count per chain (see :func:`~astrozoo.inference.chain.finish`).
     """
-    slots = chunk_length(settings.warmup + settings.draws, BAR_UPDATES)
-    programs = _programs(bound, chains, settings, chain_method, init_strategy, slots)
+    programs = _programs(bound, chains, settings, chain_method, init_strategy)
 
     def program(name, args):
         jitted, shardings = programs[name]
-        key = (f"nuts-{name}", chains, settings, chain_method, init_strategy, slots)
+        key = (f"nuts-{name}", chains, settings, chain_method, init_strategy)
         return exported_program(jitted, args, program_fingerprint(bound, key), shardings)
 
-    if not progress:  # one program: no host round trips between chunks (27 % faster on line-outliers)
+    if not progress:  # one program: no host round trips between chunks
         return program("whole", (starts, arrays))(starts, arrays)
-    state = program("begin", (starts, arrays))(starts, arrays)
-    step = program("advance", (state, (arrays, np.int64(0))))
-    plan = chunks(settings.warmup, slots, "warm-up", keep=False) + chunks(settings.draws, slots, "sampling")
+    chain = program("begin", (starts, arrays))(starts, arrays)
+    step = program("advance", (chain, (arrays, np.int64(0))))
+    phases = [Phase(settings.warmup, "warm-up"), Phase(settings.draws, "sampling")]
     with progress_bar(
         settings.warmup + settings.draws, desc=f"NUTS, {chains} chain(s)", unit="step", enabled=progress
     ) as bar:
-        _, kept = run_chunks(lambda s, n: step(s, (arrays, n)), state, plan, bar)
-    sizes = [chunk.steps for chunk in plan if chunk.keep]
-    z, stats = jax.tree.map(lambda *parts: np.concatenate([p[:, :n] for p, n in zip(parts, sizes)], axis=1), *kept)
-    samples, pointwise = program("finish", (z, arrays))(z, arrays)
-    return samples, stats, pointwise
+        chain = run_chunks(lambda c, n: step(c, (arrays, n)), chain, phases, bar)
+    return program("finish", (chain, arrays))(chain, arrays)
 
 
 def _chain_values(init_params, chains, latent):
@@ -217,8 +214,8 @@ def nuts(
         adapt_mass_matrix: adapt the mass matrix during warm-up (the step size
             is always adapted); False keeps ``inverse_mass_matrix`` throughout.
         progress: show a progress bar of the transitions, one bar for all
-            chains: it advances by a chunk (about 1 % of the run) when every
-            chain has finished that chunk. The draws do not depend on it.
+            chains: it advances when every chain has finished a chunk of
+            transitions, about every half second. The draws do not depend on it.
 
     Returns:
         arviz.InferenceData with posterior, sample_stats, log_likelihood,
@@ -234,7 +231,7 @@ def nuts(
         raise ValueError("adapt_mass_matrix=False needs an inverse_mass_matrix to keep")
     call = prepare(model, args, model_kwargs)
     structure, arrays, bound = call.structure, call.arrays, call.bound
-    starts = {"rng_key": jax.random.split(jax.random.PRNGKey(seed), chains)}
+    starts = {"rng_key": jax.random.split(rng_key(seed), chains)}
     init = _chain_values(init_params, chains, structure.latent)
     if init is not None:
         starts["init"] = init
@@ -248,13 +245,14 @@ def nuts(
     start = time.perf_counter()
     samples, stats, pointwise = _run(bound, int(chains), settings, chain_method, init_strategy, starts, arrays, progress)
     wall = time.perf_counter() - start
+    warmup_steps = np.asarray(stats.pop("warmup_n_steps")).tolist()
     stats["tree_depth"] = np.ceil(np.log2(stats["n_steps"] + 1)).astype(int)
     idata = to_inference_data(
         model, call.named, samples, stats, structure=structure, log_likelihood=pointwise,
         attrs=provenance("nuts", settings._asdict() | {
             "chains": int(chains), "seed": seed, "chain_method": chain_method, "init_strategy": init_strategy,
             "init_params": init_params, "inverse_mass_matrix": inverse_mass_matrix,
-        }) | {"wall_seconds": wall},
+        }) | {"wall_seconds": wall, "warmup_n_steps": warmup_steps},
     )
     report_convergence(idata, structure.latent, label=f"NUTS ({wall:.2f} s)")
     return idata

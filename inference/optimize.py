@@ -2,12 +2,15 @@
 
 Every driver that optimises uses this module:
 
+* :func:`unconstrained_potential`: the potential as a function of the
+  flattened unconstrained vector u;
 * :func:`potential_and_candidates`: the potential as a function of the
   flattened unconstrained vector u, and candidate starting points drawn by a
   NumPyro init strategy with their potentials (the multi-start search's first
   stage, vectorised);
 * three local optimisers, each ``f(potential, u0, max_steps) -> (u, value, steps)``:
-  :func:`adam` (fixed steps; robust far from a mode, one gradient per step),
+  :func:`adam` (fixed steps; robust far from a mode, one gradient per step;
+  :func:`adam_steps` gives its steps one at a time, for a loop run in chunks),
   :func:`lbfgs` (many parameters) and :func:`newton` (few parameters, exact
   Hessian, quadratic convergence);
 * :func:`multistart`: one optimiser run (vectorised) from the best candidates,
@@ -21,6 +24,7 @@ import jax.numpy as jnp
 import optax
 from jax.flatten_util import ravel_pytree
 from numpyro import handlers
+from numpyro.infer import init_to_uniform
 from numpyro.infer.util import initialize_model, unconstrain_fn
 
 DECREMENT_TOLERANCE = 1e-8
@@ -28,6 +32,17 @@ DECREMENT_TOLERANCE = 1e-8
 
 GRADIENT_TOLERANCE = 1e-3
 """L-BFGS stops, and an optimum counts as converged, once every |∂(−log p)/∂u| is below this."""
+
+
+def unconstrained_potential(model, arrays, init_strategy=init_to_uniform):
+    """(potential, constrain, sites): −log p of ``model`` as a function of the flattened unconstrained
+    vector u, the map from u to the constrained values of every latent and deterministic site, and
+    the latent sites' unconstrained values at a point of ``init_strategy`` (their structure)."""
+    info, potential_fn, postprocess_fn, _ = initialize_model(
+        jax.random.PRNGKey(0), model, init_strategy=init_strategy, model_kwargs=arrays
+    )
+    _, unravel = ravel_pytree(info.z)
+    return (lambda u: potential_fn(unravel(u))), (lambda u: postprocess_fn(unravel(u))), info.z
 
 
 def potential_and_candidates(model, arrays, rng_key, candidates: int, init_strategy, refine=None):
@@ -45,50 +60,48 @@ def potential_and_candidates(model, arrays, rng_key, candidates: int, init_strat
     Returns:
         (points, energies, potential, constrain): the flattened unconstrained
         points, shape (candidates, d); −log p at each (+inf where not finite);
-        the potential u -> −log p; the map from u to constrained values of
-        every latent and deterministic site.
+        the potential and the map to constrained values (:func:`unconstrained_potential`).
     """
-    key_init, key_candidates = jax.random.split(rng_key)
-    info, potential_fn, postprocess_fn, _ = initialize_model(
-        key_init, model, init_strategy=init_strategy, model_kwargs=arrays
-    )
-    _, unravel = ravel_pytree(info.z)
-
-    def potential(u):
-        return potential_fn(unravel(u))
-
-    def constrain(u):
-        return postprocess_fn(unravel(u))
+    potential, constrain, sites = unconstrained_potential(model, arrays, init_strategy)
 
     def candidate(key):
         seeded = handlers.seed(model, rng_seed=key)
         trace = handlers.trace(handlers.substitute(seeded, substitute_fn=init_strategy)).get_trace(**arrays)
-        u = ravel_pytree(unconstrain_fn(model, (), arrays, {k: trace[k]["value"] for k in info.z}))[0]
+        u = ravel_pytree(unconstrain_fn(model, (), arrays, {k: trace[k]["value"] for k in sites}))[0]
         if refine is not None:
             values = refine(constrain(u), arrays)
-            u = ravel_pytree(unconstrain_fn(model, (), arrays, {k: values[k] for k in info.z}))[0]
+            u = ravel_pytree(unconstrain_fn(model, (), arrays, {k: values[k] for k in sites}))[0]
         return u, potential(u)
 
+    _, key_candidates = jax.random.split(rng_key)
     points, energies = jax.lax.map(candidate, jax.random.split(key_candidates, candidates), batch_size=16)
-    return points, _finite_or_inf(energies), potential, constrain
+    return points, finite_or_inf(energies), potential, constrain
 
 
-def _finite_or_inf(value):
+def finite_or_inf(value):
+    """``value``, with +inf where it is not finite (a potential that cannot win a ranking)."""
     return jnp.where(jnp.isfinite(value), value, jnp.inf)
 
 
-def adam(potential, u0, max_steps: int, learning_rate: float = 0.05):
-    """Adam (Kingma & Ba 2015, optax) for exactly ``max_steps`` steps; non-finite gradients count as zero."""
+def adam_steps(potential, learning_rate: float = 0.05):
+    """(init, step) of Adam (Kingma & Ba 2015, optax) on ``potential``: the state (u, optimiser state)
+    at u0, and one step of it; a non-finite gradient counts as zero."""
     optimiser = optax.adam(learning_rate)
 
-    def step(_, carry):
+    def step(carry):
         u, state = carry
         gradient = jax.grad(potential)(u)
         updates, state = optimiser.update(jnp.where(jnp.isfinite(gradient), gradient, 0.0), state, u)
         return optax.apply_updates(u, updates), state
 
-    u, _ = jax.lax.fori_loop(0, max_steps, step, (u0, optimiser.init(u0)))
-    return u, _finite_or_inf(potential(u)), jnp.asarray(max_steps)
+    return (lambda u0: (u0, optimiser.init(u0))), step
+
+
+def adam(potential, u0, max_steps: int, learning_rate: float = 0.05):
+    """Adam (:func:`adam_steps`) for exactly ``max_steps`` steps."""
+    init, step = adam_steps(potential, learning_rate)
+    u, _ = jax.lax.fori_loop(0, max_steps, lambda _, carry: step(carry), init(u0))
+    return u, finite_or_inf(potential(u)), jnp.asarray(max_steps)
 
 
 def lbfgs(potential, u0, max_steps: int):
@@ -109,7 +122,7 @@ def lbfgs(potential, u0, max_steps: int):
         return optax.apply_updates(u, updates), state, count + 1
 
     u, _, steps = jax.lax.while_loop(unfinished, step, step((u0, optimiser.init(u0), 0)))
-    return u, _finite_or_inf(potential(u)), steps
+    return u, finite_or_inf(potential(u)), steps
 
 
 def newton(potential, u0, max_steps: int):

@@ -15,7 +15,7 @@ class _Silent:
     def update(self, n: int = 1) -> None:
         """Ignore ``n`` completed units."""
 
-    def set_postfix_str(self, text: str) -> None:
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
         """Ignore ``text``."""
 
 
@@ -31,7 +31,7 @@ def progress_bar(total: int, *, desc: str, unit: str = "it", enabled: bool = Tru
 
     Yields:
         An object with ``update(n)`` (``n`` more units done) and
-        ``set_postfix_str(text)`` (a note after the bar): a ``tqdm`` bar
+        ``set_postfix_str(text, refresh=True)`` (a note after the bar): a ``tqdm`` bar
         writing to standard error when enabled.
     """
     if int(total) < 0:

@@ -33,8 +33,18 @@ from astrozoo.inference.laplace import (
     laplace_covariance,
     laplace_draws,
 )
-from astrozoo.inference.optimize import DECREMENT_TOLERANCE, adam, multistart, newton, potential_and_candidates
-from astrozoo.inference.prepared import prepare
+from astrozoo.inference.chunked import Phase, run_chunks
+from astrozoo.inference.optimize import (
+    DECREMENT_TOLERANCE,
+    adam_steps,
+    finite_or_inf,
+    multistart,
+    newton,
+    potential_and_candidates,
+    unconstrained_potential,
+)
+from astrozoo.inference.prepared import prepare, rng_key
+from astrozoo.inference.progress import progress_bar
 
 log = logging.getLogger("astrozoo")
 
@@ -46,16 +56,27 @@ def _latent(structure, values: dict) -> dict:
 
 
 @functools.lru_cache(maxsize=32)
-def _optima_program(model, candidates, starts, max_steps, learning_rate):
-    def run(rng_key, arrays):
-        points, energies, potential, constrain = potential_and_candidates(
-            model, arrays, rng_key, candidates, init_to_uniform
-        )
-        optimiser = functools.partial(adam, learning_rate=learning_rate)
-        optima, values, _ = multistart(optimiser, potential, points, energies, starts, max_steps)
-        return jax.vmap(constrain)(optima), values
+def _optima_programs(model, candidates: int, starts: int, learning_rate: float):
+    """Jitted programs of the search: begin (score the candidates, Adam's state at the ``starts``
+    best), advance (a traced number of Adam steps of every search) and finish (optima ranked)."""
 
-    return jax.jit(run)
+    def begin(rng_key, arrays):
+        points, energies, potential, _ = potential_and_candidates(model, arrays, rng_key, candidates, init_to_uniform)
+        init, _ = adam_steps(potential, learning_rate)
+        return jax.vmap(init)(points[jnp.argsort(energies)[:starts]])
+
+    def advance(searches, arrays, count):
+        _, step = adam_steps(unconstrained_potential(model, arrays)[0], learning_rate)
+        return jax.lax.fori_loop(0, count, lambda _, carry: jax.vmap(step)(carry), searches)
+
+    def finish(searches, arrays):
+        potential, constrain, _ = unconstrained_potential(model, arrays)
+        optima = searches[0]
+        values = finite_or_inf(jax.vmap(potential)(optima))
+        order = jnp.argsort(values)
+        return jax.vmap(constrain)(optima[order]), values[order]
+
+    return jax.jit(begin), jax.jit(advance), jax.jit(finish)
 
 
 def best_of_optimisations(
@@ -80,7 +101,8 @@ def best_of_optimisations(
         max_steps: Adam steps per optimisation.
         learning_rate: Adam's step size in the unconstrained space.
         seed: random seed.
-        progress: log the best −log p found and the time taken.
+        progress: show a progress bar of the Adam steps (the optima do not
+            depend on it) and log the best −log p found and the time taken.
 
     Returns:
         (best, optima, energies): the constrained values of the latent sites at
@@ -90,10 +112,15 @@ def best_of_optimisations(
     if int(starts) < 1 or int(candidates) < int(starts):
         raise ValueError(f"need 1 <= starts <= candidates, got starts={starts}, candidates={candidates}")
     call = prepare(model, args, model_kwargs)
-    run = _optima_program(call.bound, int(candidates), int(starts), int(max_steps), float(learning_rate))
+    begin, advance, finish = _optima_programs(call.bound, int(candidates), int(starts), float(learning_rate))
     start = time.perf_counter()
-    optima, energies = jax.block_until_ready(run(jax.random.PRNGKey(seed), call.arrays))
-    energies = np.asarray(energies)
+    searches = begin(rng_key(seed), call.arrays)
+    if progress:
+        with progress_bar(int(max_steps), desc=f"Adam, {starts} searches", unit="step") as bar:
+            searches = run_chunks(lambda c, n: advance(c, call.arrays, n), searches, [Phase(int(max_steps), "")], bar)
+    else:
+        searches = advance(searches, call.arrays, np.int64(max_steps))
+    optima, energies = jax.device_get(finish(searches, call.arrays))
     if progress:
         log.info("best of %d optimisations (%d candidates, %.2f s): -log p = %s", starts, candidates,
                  time.perf_counter() - start, np.array2string(energies[:4], precision=2))
@@ -166,7 +193,7 @@ def laplace_start(
         raise ValueError(f"overdispersion must be > 0, got {overdispersion}")
     call = prepare(model, args, model_kwargs)
     settings = (int(chains), int(candidates), int(searches), int(max_steps), init_strategy, refine)
-    inputs = (jax.random.PRNGKey(seed), jnp.asarray(float(overdispersion)), call.arrays)
+    inputs = (rng_key(seed), jnp.asarray(float(overdispersion)), call.arrays)
     run = exported_program(_laplace_program(call.bound, *settings), inputs,
                            program_fingerprint(call.bound, settings), {})
     start = time.perf_counter()

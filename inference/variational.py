@@ -12,13 +12,12 @@ from numpyro.infer import SVI, Predictive, Trace_ELBO
 from numpyro.infer.autoguide import AutoLowRankMultivariateNormal, AutoMultivariateNormal, AutoNormal
 from numpyro.optim import Adam
 
-from astrozoo.inference.chunked import chunk_length, chunks, loop, run_chunks
+from astrozoo.inference.chunked import Phase, record, recording, run_chunks
 from astrozoo.inference.export import to_inference_data
-from astrozoo.inference.prepared import prepare
+from astrozoo.inference.prepared import prepare, rng_key
 from astrozoo.inference.provenance import provenance
 from astrozoo.inference.progress import progress_bar
 
-BAR_UPDATES = 100  # about this many chunks of steps: each a bar update
 log = logging.getLogger("astrozoo")
 
 GUIDES = {
@@ -29,8 +28,9 @@ GUIDES = {
 
 
 @functools.lru_cache(maxsize=64)
-def _programs(model, guide_name: str, learning_rate: float, draws: int, sites: tuple, slots: int):
-    """Jitted programs: begin (state, key of the draws), advance (at most ``slots`` steps, their losses), draw.
+def _programs(model, guide_name: str, learning_rate: float, draws: int, sites: tuple, steps: int):
+    """Jitted programs: begin (a recording of the SVI state with a slot for each of ``steps`` losses, and
+    the key of the draws), advance (by a traced number of steps), draw.
 
     Each builds its own guide and optimiser, so that no traced value of one
     program leaks into another.
@@ -42,12 +42,12 @@ def _programs(model, guide_name: str, learning_rate: float, draws: int, sites: t
 
     def begin(rng_key, arrays):
         key_init, key_draws = jax.random.split(rng_key)
-        return optimiser()[1].init(key_init, **arrays), key_draws
+        return recording(optimiser()[1].init(key_init, **arrays), jnp.zeros(()), steps), key_draws
 
-    def advance(state, arrays, count):
+    def advance(rec, arrays, count):
         svi_ = optimiser()[1]
-        svi_.init(state.rng_key, **arrays)  # sets up the guide and transforms; its values are unused (compiled away)
-        return loop(lambda s: svi_.update(s, **arrays), state, jnp.zeros(()), count, slots)
+        svi_.init(rec.state.rng_key, **arrays)  # sets up the guide and transforms; its values are unused (compiled away)
+        return record(lambda s: svi_.update(s, **arrays), rec, count)
 
     def draw(state, key_draws, arrays):
         guide, svi_ = optimiser()
@@ -82,8 +82,8 @@ def svi(
         learning_rate: Adam step size.
         draws: posterior draws taken from the fitted guide.
         seed: random seed.
-        progress: show a progress bar of the steps (advanced by chunks of
-            about 1 % of them; the fit does not depend on it). The final loss
+        progress: show a progress bar of the steps (advanced about every
+            half second; the fit does not depend on it). The final loss
             and the wall time go to the ``astrozoo`` logger.
 
     Returns:
@@ -102,15 +102,13 @@ def svi(
     call = prepare(model, args, model_kwargs)
     structure, arrays = call.structure, call.arrays
     sites = structure.latent + structure.deterministic
-    slots = chunk_length(steps, BAR_UPDATES)
-    begin, advance, draw = _programs(call.bound, guide, float(learning_rate), int(draws), sites, slots)
-    plan = chunks(steps, slots, "optimising")
+    begin, advance, draw = _programs(call.bound, guide, float(learning_rate), int(draws), sites, int(steps))
     start = time.perf_counter()
-    state, key_draws = begin(jax.random.PRNGKey(seed), arrays)
+    rec, key_draws = begin(rng_key(seed), arrays)
     with progress_bar(steps, desc=f"SVI ({guide})", unit="step", enabled=progress) as bar:
-        state, kept = run_chunks(lambda s, n: advance(s, arrays, n), state, plan, bar)
-    losses = np.concatenate([record[: chunk.steps] for record, chunk in zip(kept, plan)])
-    draws_ = jax.block_until_ready(draw(state, key_draws, arrays))
+        rec = run_chunks(lambda r, n: advance(r, arrays, n), rec, [Phase(int(steps), "optimising")], bar)
+    losses = np.asarray(rec.records)
+    draws_ = jax.block_until_ready(draw(rec.state, key_draws, arrays))
     wall = time.perf_counter() - start
     log.info("SVI (%s, %d steps, %.2f s): final loss %.3f", guide, steps, wall, losses[-1])
     posterior = {k: np.asarray(v)[None] for k, v in draws_.items()}

@@ -9,12 +9,14 @@ import numpyro.distributions as dist
 import pytest
 
 from astrozoo.data.line.synthetic import line_data
-from astrozoo.inference import mcmc, nuts, svi, variational
+from astrozoo.inference import nuts, svi
 from astrozoo.inference.calibration import sbc
-from astrozoo.inference.chain import NutsSettings, one_chain
-from astrozoo.inference.chunked import chunk_length, chunks
+from astrozoo.inference.chain import NutsSettings, advance, begin, one_chain
+from astrozoo.inference import chunked
+from astrozoo.inference.chunked import Phase, run_chunks
 from astrozoo.inference.compiled import with_static
 from astrozoo.inference.progress import progress_bar
+from astrozoo.inference.starts import best_of_optimisations
 from astrozoo.models.line import line
 
 pytestmark = pytest.mark.filterwarnings("ignore::astrozoo.inference.diagnostics.ConvergenceWarning")
@@ -31,7 +33,7 @@ def data():
 def _posterior(idata):
     return {name: idata.posterior[name].values for name in ("m", "b")} | {
         name: idata.sample_stats[name].values for name in ("n_steps", "step_size", "diverging")
-    }
+    } | {"warmup_n_steps": np.asarray(idata.attrs["warmup_n_steps"])}
 
 
 def _assert_identical(a, b, rtol=0.0):
@@ -57,11 +59,30 @@ def test_progress_bar_rejects_a_negative_total():
         pass
 
 
-def test_chunks_cover_the_steps_with_one_length():
-    assert chunk_length(4000, 100) == 40 and chunk_length(3, 100) == 1 and chunk_length(101, 100) == 2
-    plan = chunks(105, 40, "sampling")
-    assert [c.steps for c in plan] == [40, 40, 25] and all(c.keep and c.note == "sampling" for c in plan)
-    assert chunks(0, 40, "warm-up") == []
+def _chunk_lengths(phases, fixed=None):
+    """The chunk lengths run_chunks chooses, and the notes shown, with an advance that only counts."""
+    lengths, notes = [], []
+
+    class Bar:
+        def update(self, n):
+            lengths.append(n)
+
+        def set_postfix_str(self, text, refresh=True):
+            notes.append(text)
+
+    done = run_chunks(lambda carry, n: carry + int(n), 0, phases, Bar(), fixed=fixed)
+    return done, lengths, notes
+
+
+def test_chunks_cover_every_phase_without_crossing_into_the_next(monkeypatch):
+    done, lengths, notes = _chunk_lengths([Phase(7, "fitting")], fixed=3)
+    assert done == 7 and lengths == [3, 3, 1] and notes == ["fitting"] * 3
+    monkeypatch.setattr(chunked, "UPDATE_SECONDS", 0.0)  # every later chunk one step long
+    done, lengths, notes = _chunk_lengths([Phase(250, "warm-up"), Phase(50, "sampling")])
+    assert done == 300 and lengths[:2] == [3, 3] and set(lengths[2:]) == {1}
+    assert notes.count("warm-up") == len(lengths) - 50 and notes[-50:] == ["sampling"] * 50
+    monkeypatch.setattr(chunked, "UPDATE_SECONDS", 1e9)  # chunks as long as the phase allows
+    assert _chunk_lengths([Phase(250, "warm-up"), Phase(50, "sampling")])[1] == [3, 3, 244, 50]
 
 
 @pytest.mark.parametrize(
@@ -87,7 +108,7 @@ def test_nuts_draws_do_not_depend_on_the_bar_or_the_chunks(data, chain_method, m
     # Without a bar one fused program runs; vmapped over chains, XLA fuses it differently from the
     # chunked programs and the draws differ in the last bits (measured: 4e-15 relative).
     _assert_identical(quiet, shown, rtol=1e-12 if chain_method == "vectorized" else 0.0)
-    monkeypatch.setattr(mcmc, "BAR_UPDATES", 8)  # chunks of 14 steps, the last of warm-up and of sampling shorter
+    monkeypatch.setattr(chunked, "UPDATE_SECONDS", 0.0)  # after the first two, chunks of one transition
     _assert_identical(shown, _posterior(nuts(line, **data, **PRIORS, **SHORT, chain_method=chain_method, progress=True)))
 
 
@@ -101,6 +122,26 @@ def test_chunked_nuts_equals_one_chain_in_one_loop(data):
     samples, stats, _ = jax.jit(lambda ks: jax.lax.map(lambda k: run({"rng_key": k}, arrays), ks))(keys)
     np.testing.assert_array_equal(idata.posterior["m"].values, samples["m"])
     np.testing.assert_array_equal(idata.sample_stats["n_steps"].values, stats["n_steps"])
+    np.testing.assert_array_equal(idata.attrs["warmup_n_steps"], stats["warmup_n_steps"])
+
+
+def test_warmup_gradient_evaluations_are_the_leapfrog_steps_of_the_warmup_transitions(data):
+    """Warm-up transitions advanced one at a time: each leaves its n_steps in slot 0; they sum to the count."""
+    model = with_static(line, tuple(sorted(PRIORS.items())))
+    settings = NutsSettings(SHORT["warmup"], SHORT["draws"])
+    arrays = {k: jax.numpy.asarray(v) for k, v in data.items()}
+
+    def run(key):
+        def one(chain, _):
+            chain = advance(model, settings, chain, arrays, 1)
+            return chain, chain.records[1]["n_steps"][0]
+
+        chain = begin(model, settings, numpyro.infer.init_to_uniform, {"rng_key": key}, arrays)
+        chain, n_steps = jax.lax.scan(one, chain, length=settings.warmup)
+        return chain.state[1], n_steps
+
+    warmup_steps, n_steps = jax.jit(run)(jax.random.PRNGKey(3))
+    assert int(warmup_steps) == int(n_steps.sum()) > settings.warmup
 
 
 def test_second_fit_with_the_bar_traces_and_compiles_nothing(data):
@@ -148,9 +189,9 @@ def test_svi_losses_do_not_depend_on_the_bar_or_the_chunks(data, monkeypatch, ca
     assert "SVI (normal, 205 steps" in caplog.text
     shown = svi(line, **data, **PRIORS, **settings, progress=True)
     assert "205/205" in capsys.readouterr().err
-    monkeypatch.setattr(variational, "BAR_UPDATES", 3)
-    chunked = svi(line, **data, **PRIORS, **settings, progress=False)
-    for other in (shown, chunked):
+    monkeypatch.setattr(chunked, "UPDATE_SECONDS", 0.0)
+    one_step_chunks = svi(line, **data, **PRIORS, **settings, progress=True)
+    for other in (shown, one_step_chunks):
         np.testing.assert_array_equal(quiet.optimization.loss.values, other.optimization.loss.values)
         np.testing.assert_array_equal(quiet.posterior["m"].values, other.posterior["m"].values)
 
@@ -168,3 +209,15 @@ def test_sbc_bar_counts_replications_and_changes_nothing(capsys):
     quiet = sbc(_mean_of_five, **settings, progress=False)
     np.testing.assert_array_equal(shown.ranks["theta"], quiet.ranks["theta"])
     assert shown.ranks["theta"].shape == (6,) and shown.divergences == quiet.divergences
+
+
+def test_best_of_optimisations_bar_counts_adam_steps_and_changes_nothing(data, capsys, monkeypatch):
+    settings = {"candidates": 64, "starts": 4, "max_steps": 120, "seed": 5}
+    quiet = best_of_optimisations(line, **data, **PRIORS, **settings, progress=False)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(chunked, "UPDATE_SECONDS", 0.0)  # after the first two, chunks of one step
+    shown = best_of_optimisations(line, **data, **PRIORS, **settings, progress=True)
+    assert "Adam, 4 searches" in (bar := capsys.readouterr().err) and "120/120" in bar
+    np.testing.assert_array_equal(quiet[2], shown[2])
+    for name in ("m", "b"):
+        np.testing.assert_array_equal(quiet[1][name], shown[1][name])
