@@ -35,9 +35,9 @@ def _is_array(value) -> bool:
 
 
 def split_arguments(named: dict) -> tuple[dict, tuple]:
-    """(arrays as float64/int jnp arrays, hashable static items sorted by name)."""
+    """(arrays as float64/int jnp arrays, hashable static items sorted by name; a list becomes a tuple)."""
     arrays = {k: jnp.asarray(v) for k, v in named.items() if _is_array(v)}
-    static = tuple(sorted((k, v) for k, v in named.items() if not _is_array(v)))
+    static = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in named.items() if not _is_array(v)))
     try:
         hash(static)
     except TypeError as err:

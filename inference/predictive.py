@@ -7,7 +7,7 @@ import jax
 from numpyro.infer import Predictive
 
 from astrozoo.inference.export import to_predictive_data
-from astrozoo.inference.prepared import prepare
+from astrozoo.inference.prepared import prepare, rng_key
 
 
 @functools.lru_cache(maxsize=64)
@@ -26,7 +26,7 @@ def _posterior_sampler(model, sites):
 
 def _simulation_call(model, args, kwargs):
     """The prepared call, its structure with the sites whose observation argument is None as the observables."""
-    call = prepare(model, args, kwargs)
+    call = prepare(model, args, kwargs, simulate=True)
     structure, named = call.structure, call.named
     simulated = {s: None for s in structure.latent if s in named and named[s] is None}
     if not simulated:
@@ -55,8 +55,11 @@ def prior_predictive(model, *args, draws: int = 500, seed: int = 0, idata=None, 
         InferenceData with ``prior`` (parameters and deterministics) and
         ``prior_predictive`` (simulated observations).
     """
+    if int(draws) < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    key = rng_key(seed)
     call = _simulation_call(model, args, model_kwargs)
-    draws_ = _prior_sampler(call.bound, int(draws))(jax.random.PRNGKey(seed), call.arrays)
+    draws_ = _prior_sampler(call.bound, int(draws))(key, call.arrays)
     out = to_predictive_data(draws_, call.structure, "prior", "prior_predictive")
     if idata is None:
         return out
@@ -76,15 +79,22 @@ def posterior_predictive(idata, model, *args, seed: int = 0, **model_kwargs):
     Returns:
         ``idata``, with a ``posterior_predictive`` group added (or replaced).
     """
+    if "posterior" not in idata.groups():
+        raise ValueError("idata has no posterior group: pass the InferenceData of a fit of the model")
+    key = rng_key(seed)
     call = _simulation_call(model, args, model_kwargs)
     structure = call.structure
-    latent = [s for s in structure.latent if s in idata.posterior]
+    latent = list(structure.latent)
+    missing = [s for s in latent if s not in idata.posterior]
+    if missing:
+        raise ValueError(f"idata's posterior lacks the latent site(s) {missing} of the model: is it a fit of "
+                         f"{getattr(model, '__name__', 'this model')}?")
     chains, n_draws = idata.posterior.sizes["chain"], idata.posterior.sizes["draw"]
     samples = {
         k: idata.posterior[k].values.reshape((chains * n_draws,) + idata.posterior[k].shape[2:]) for k in latent
     }
     sampler = _posterior_sampler(call.bound, tuple(structure.observed))
-    draws_ = sampler(jax.random.PRNGKey(seed), samples, call.arrays)
+    draws_ = sampler(key, samples, call.arrays)
     out = to_predictive_data(draws_, structure, None, "posterior_predictive", chains=chains)
     if "posterior_predictive" in idata.groups():
         del idata.posterior_predictive

@@ -36,7 +36,7 @@ import numpyro.distributions as dist
 
 from astrozoo.models.gaia.distributions import ClusterFieldDistance, ClusterFieldParallax
 from astrozoo.models.gaia.quadrature import MAS_PC, log_cluster_marginal, log_field_marginal
-from astrozoo.validate import check_finite, check_positive, check_same_length
+from astrozoo.validate import check_finite, check_order, check_positive, check_same_length, model_inputs
 
 def _check(plx_err_mas, plx_mas, zero_point_mas):
     check_positive("plx_err_mas", plx_err_mas)
@@ -46,6 +46,7 @@ def _check(plx_err_mas, plx_mas, zero_point_mas):
     check_same_length(plx_err_mas=plx_err_mas, plx_mas=plx_mas, zero_point_mas=zero_point_mas)
 
 
+@model_inputs(plx_err_mas="() or (N,)", plx_mas="() or (N,)", zero_point_mas="() or (N,)", observed=("plx_mas",))
 def single_star(plx_err_mas, plx_mas=None, *, zero_point_mas=0.0, L_pc=1350.0):
     """One star's distance with the exponentially decreasing space-density prior.
 
@@ -61,6 +62,8 @@ def single_star(plx_err_mas, plx_mas=None, *, zero_point_mas=0.0, L_pc=1350.0):
         L_pc: the prior's length scale.
     """
     _check(plx_err_mas, plx_mas, zero_point_mas)
+    if plx_mas is not None and np.shape(plx_mas) != np.shape(plx_err_mas):
+        raise ValueError(f"plx_mas must have the shape of plx_err_mas {np.shape(plx_err_mas)}, got {np.shape(plx_mas)}")
     check_positive("L_pc", L_pc)
     shape = jnp.shape(plx_err_mas)
     r = numpyro.sample("r", dist.Gamma(3.0, 1.0 / L_pc).expand(shape).to_event(len(shape)))
@@ -71,6 +74,10 @@ def single_star(plx_err_mas, plx_mas=None, *, zero_point_mas=0.0, L_pc=1350.0):
 
 
 def _hyperpriors(fit_offset, distance_min_pc, distance_max_pc, sigma_scale_pc, L_median_pc, offset_scale_mas):
+    check_positive("distance_min_pc", distance_min_pc)
+    check_order("distance_min_pc", distance_min_pc, "distance_max_pc", distance_max_pc)
+    for name, value in (("sigma_scale_pc", sigma_scale_pc), ("L_median_pc", L_median_pc), ("offset_scale_mas", offset_scale_mas)):
+        check_positive(name, value)
     D = numpyro.sample("D", dist.Uniform(distance_min_pc, distance_max_pc))
     sigma = numpyro.sample("sigma", dist.HalfNormal(sigma_scale_pc))
     L = numpyro.sample("L", dist.LogNormal(jnp.log(L_median_pc), 1.0))
@@ -89,6 +96,7 @@ _PRIORS_DOC = """
 """
 
 
+@model_inputs(plx_err_mas="(N,)", plx_mas="(N,)", zero_point_mas="() or (N,)", observed=("plx_mas",))
 def cluster(
     plx_err_mas,
     plx_mas=None,
@@ -120,6 +128,7 @@ def cluster(
         numpyro.sample("plx_mas", dist.Normal(MAS_PC / r + zero_point_mas + offset, plx_err_mas), obs=plx_mas)
 
 
+@model_inputs(plx_err_mas="(N,)", plx_mas="(N,)", zero_point_mas="() or (N,)", observed=("plx_mas",))
 def cluster_marginal(
     plx_err_mas,
     plx_mas=None,

@@ -12,7 +12,7 @@ import numpyro
 import numpyro.distributions as dist
 from jax.scipy.special import logsumexp
 
-from astrozoo.validate import check_correlation, check_finite, check_positive, check_same_length
+from astrozoo.validate import check_correlation, check_finite, check_positive, check_same_length, model_inputs
 
 
 def _check(x, y, **sigmas):
@@ -25,11 +25,14 @@ def _check(x, y, **sigmas):
 
 
 def _slope_intercept(slope_scale, intercept_scale):
+    check_positive("slope_scale", slope_scale)
+    check_positive("intercept_scale", intercept_scale)
     m = numpyro.sample("m", dist.Normal(0.0, slope_scale))
     b = numpyro.sample("b", dist.Normal(0.0, intercept_scale))
     return m, b
 
 
+@model_inputs(x="(N,)", sigma_y="() or (N,)", y="(N,)", observed=("y",))
 def line(x, sigma_y, y=None, *, slope_scale=10.0, intercept_scale=100.0):
     """A line with known Gaussian uncertainties in y (Hogg et al. 2010, §1).
 
@@ -47,6 +50,7 @@ def line(x, sigma_y, y=None, *, slope_scale=10.0, intercept_scale=100.0):
         numpyro.sample("y", dist.Normal(m * x + b, sigma_y), obs=y)
 
 
+@model_inputs(x="(N,)", sigma_y="() or (N,)", y="(N,)", observed=("y",))
 def line_scatter(x, sigma_y, y=None, *, slope_scale=10.0, intercept_scale=100.0, scatter_scale=10.0):
     """A line with known uncertainties in y plus a fitted intrinsic scatter (Hogg §6).
 
@@ -55,6 +59,7 @@ def line_scatter(x, sigma_y, y=None, *, slope_scale=10.0, intercept_scale=100.0,
     Likelihood: y_i ~ N(m x_i + b, σ_y,i² + scatter²).
     """
     _check(x, y, sigma_y=sigma_y)
+    check_positive("scatter_scale", scatter_scale)
     m, b = _slope_intercept(slope_scale, intercept_scale)
     scatter = numpyro.sample("scatter", dist.HalfNormal(scatter_scale))
     with numpyro.plate("data", len(x)):
@@ -62,6 +67,7 @@ def line_scatter(x, sigma_y, y=None, *, slope_scale=10.0, intercept_scale=100.0,
 
 
 def _angle_offset(offset_scale):
+    check_positive("offset_scale", offset_scale)
     theta = numpyro.sample("theta", dist.Uniform(-0.5 * jnp.pi, 0.5 * jnp.pi))
     b_perp = numpyro.sample("b_perp", dist.Normal(0.0, offset_scale))
     m = numpyro.deterministic("m", jnp.tan(theta))
@@ -69,6 +75,7 @@ def _angle_offset(offset_scale):
     return theta, m, b
 
 
+@model_inputs(x="(N,)", sigma_y="() or (N,)", y="(N,)", observed=("y",))
 def line_angle(x, sigma_y, y=None, *, offset_scale=100.0):
     """A line parametrised by its angle θ and perpendicular offset b⊥ (Hogg §7).
 
@@ -85,6 +92,8 @@ def line_angle(x, sigma_y, y=None, *, offset_scale=100.0):
         numpyro.sample("y", dist.Normal(m * x + b, sigma_y), obs=y)
 
 
+@model_inputs(x="(N,)", sigma_x="() or (N,)", sigma_y="() or (N,)", rho_xy="() or (N,)", y="(N,)",
+              observed=("y",))
 def line_2d(x, sigma_x, sigma_y, rho_xy, y=None, *, offset_scale=100.0):
     """A line through points with 2-D Gaussian uncertainties (Hogg §7, eq. 32).
 
@@ -113,6 +122,7 @@ def line_2d(x, sigma_x, sigma_y, rho_xy, y=None, *, offset_scale=100.0):
         numpyro.sample("y", dist.Normal(m * x + b, jnp.sqrt(var_perp) / jnp.abs(cos)), obs=y)
 
 
+@model_inputs(x="(N,)", sigma_y="() or (N,)", y="(N,)", observed=("y",))
 def line_outliers(
     x,
     sigma_y,
@@ -134,6 +144,8 @@ def line_outliers(
     μ_out ~ N(0, outlier_mean_scale²), σ_out ~ HalfNormal(outlier_width_scale).
     """
     _check(x, y, sigma_y=sigma_y)
+    check_positive("outlier_mean_scale", outlier_mean_scale)
+    check_positive("outlier_width_scale", outlier_width_scale)
     m, b = _slope_intercept(slope_scale, intercept_scale)
     q = numpyro.sample("q", dist.Uniform(0.0, 1.0))
     mu_out = numpyro.sample("mu_out", dist.Normal(0.0, outlier_mean_scale))

@@ -37,7 +37,7 @@ import numpy as np
 import numpyro
 import numpyro.distributions as dist
 
-from astrozoo.validate import check_finite, check_positive
+from astrozoo.validate import check_finite, check_interval, check_positive, model_inputs
 from astrozoo.models.sed import forward
 from astrozoo.models.sed import sfh as sfhlib
 
@@ -66,6 +66,7 @@ def photometer_for(filters, redshift, z_range) -> forward.Photometer:
     """The cached photometer: a single node at a fixed Python-number redshift, else nodes over ``z_range``."""
     if isinstance(filters, list):
         filters = tuple(filters)
+    check_interval("z_range", z_range)
     for bound in (z_range if redshift is None or not isinstance(redshift, (int, float)) else (redshift,)):
         if not REDSHIFT_LIMITS[0] <= float(bound) <= REDSHIFT_LIMITS[1]:
             raise ValueError(f"redshift must lie within the grid {list(REDSHIFT_LIMITS)}, got {bound}")
@@ -74,18 +75,24 @@ def photometer_for(filters, redshift, z_range) -> forward.Photometer:
                                      forward.z_nodes_for(fixed, tuple(z_range)))
 
 
-def check_inputs(phot, flux, flux_err, upper_limit, redshift, noise_floor) -> None:
-    """ValueError naming the argument, before anything compiles."""
+def check_inputs(phot, flux, flux_err, upper_limit, redshift, noise_floor, galaxies: tuple = ()) -> None:
+    """ValueError naming the argument, before anything compiles.
+
+    ``flux``, ``flux_err`` and ``upper_limit`` must have shape ``galaxies + (n_band,)``:
+    ``galaxies`` is () for one galaxy, (N,) for a catalogue.
+    """
     n_band = len(phot.bands)
     if flux_err is None:
         raise ValueError("flux_err is required (AB maggies, one per band)")
+    for name, value in (("flux", flux), ("flux_err", flux_err), ("upper_limit", upper_limit)):
+        if value is not None and np.shape(value) != tuple(galaxies) + (n_band,):
+            expected = "(" + ", ".join(["N"] * len(galaxies) + ["n_band"]) + ("," if not galaxies else "") + ")"
+            sizes = (f"N = {galaxies[0]} galaxies, " if galaxies else "") + f"n_band = {n_band}"
+            raise ValueError(f"{name} must have shape {expected} with {sizes} (one entry per band: "
+                             f"{', '.join(phot.band_names)}), got shape {np.shape(value)}")
     check_positive("flux_err", flux_err)
     if flux is not None:
         check_finite("flux", flux)
-    for name, value in (("flux", flux), ("flux_err", flux_err), ("upper_limit", upper_limit)):
-        if value is not None and np.shape(value)[-1:] != (n_band,):
-            raise ValueError(f"{name} must have one entry per band ({n_band}: {', '.join(phot.band_names)}), "
-                             f"got shape {np.shape(value)}")
     if not noise_floor >= 0:
         raise ValueError(f"noise_floor must be >= 0, got {noise_floor}")
     if redshift is not None and not isinstance(redshift, jax.core.Tracer):
@@ -203,6 +210,7 @@ def _upper_limit_term(flux, model_flux, sigma, upper_limit):
     return jnp.where(jnp.asarray(upper_limit, bool), below, 0.0)
 
 
+@model_inputs(flux_err=None, flux=None, upper_limit=None, observed=("flux",))  # shapes: check_inputs
 def photometry(
     flux=None,
     flux_err=None,
@@ -250,6 +258,7 @@ def photometry(
             numpyro.factor("upper_limits", _upper_limit_term(flux, model_flux, sigma, upper_limit))
 
 
+@model_inputs(redshift="(N,)", flux_err=None, flux=None, upper_limit=None, observed=("flux",))  # see check_inputs
 def photometry_catalog(
     flux=None,
     flux_err=None,
@@ -278,11 +287,7 @@ def photometry_catalog(
     if redshift is None or np.ndim(redshift) != 1:
         raise ValueError("redshift must be given for every galaxy, shape (n_galaxy,)")
     phot = photometer_for(filters, None, z_range)
-    check_inputs(phot, flux, flux_err, upper_limit, redshift, noise_floor)
-    if flux is not None and np.shape(flux) != np.shape(flux_err):
-        raise ValueError(f"flux and flux_err must have the same shape, got {np.shape(flux)} and {np.shape(flux_err)}")
-    if np.shape(flux_err)[0] != np.shape(redshift)[0]:
-        raise ValueError(f"flux_err has {np.shape(flux_err)[0]} galaxies but redshift has {np.shape(redshift)[0]}")
+    check_inputs(phot, flux, flux_err, upper_limit, redshift, noise_floor, galaxies=np.shape(redshift))
     age_max = _age_max_gyr(phot, None, z_range)
 
     def one(z, log_z_sun, sfh_params, dust_params):

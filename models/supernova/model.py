@@ -44,7 +44,7 @@ import numpyro
 import numpyro.distributions as dist
 from jax.scipy.linalg import solve_triangular
 
-from astrozoo.validate import check_finite, check_positive, check_same_length
+from astrozoo.validate import check_finite, check_positive, check_same_length, model_inputs
 from astrozoo.models.cosmology import distance_modulus
 
 REFERENCE_H0 = 70.0
@@ -80,9 +80,12 @@ def covariance_cholesky(cov, name: str = "cov") -> np.ndarray:
         ) from None
 
 
-def _check(z, sigma_mag, scale_tril, mag, offset):
+def _check(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale):
     if offset not in OFFSETS:
         raise ValueError(f"offset must be one of {OFFSETS}, got {offset!r}")
+    check_finite("offset_mean", offset_mean)
+    check_positive("offset_scale", offset_scale)
+    check_positive("offset_scale", offset_scale)
     check_positive("z", z)
     if mag is not None:
         check_finite("mag", mag)
@@ -136,6 +139,7 @@ def _hubble_diagram(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_s
         numpyro.sample("mag", dist.MultivariateNormal(mu + delta, scale_tril=scale_tril), obs=mag)
 
 
+@model_inputs(z="(N,)", sigma_mag="(N,)", scale_tril="(N, N)", mag="(N,)", observed=("mag",))
 def flat_lcdm(z, sigma_mag=None, scale_tril=None, mag=None, *, offset="marginalised", offset_mean=0.0, offset_scale=1.0):
     """Flat ΛCDM: Ωm ~ U(0, 1), ΩΛ = 1 − Ωm (deterministic ``omega_lambda``).
 
@@ -150,13 +154,14 @@ def flat_lcdm(z, sigma_mag=None, scale_tril=None, mag=None, *, offset="marginali
         offset_mean, offset_scale: the Normal prior of the offset Δ in mag (fitted,
             or simulating).
     """
-    _check(z, sigma_mag, scale_tril, mag, offset)
+    _check(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale)
     omega_m = numpyro.sample("omega_m", dist.Uniform(0.0, 1.0))
     omega_lambda = numpyro.deterministic("omega_lambda", 1.0 - omega_m)
     _hubble_diagram(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale,
                     omega_m=omega_m, omega_de=omega_lambda)
 
 
+@model_inputs(z="(N,)", sigma_mag="(N,)", scale_tril="(N, N)", mag="(N,)", observed=("mag",))
 def lcdm(
     z,
     sigma_mag=None,
@@ -177,7 +182,8 @@ def lcdm(
     choose ``omega_lambda_max`` below that bound (1.207 for z_max = 1.414) to make
     the whole prior physical. Other arguments as :func:`flat_lcdm`.
     """
-    _check(z, sigma_mag, scale_tril, mag, offset)
+    _check(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale)
+    check_positive("omega_lambda_max", omega_lambda_max)
     omega_m = numpyro.sample("omega_m", dist.Uniform(0.0, 1.0))
     omega_lambda = numpyro.sample("omega_lambda", dist.Uniform(0.0, omega_lambda_max))
     numpyro.deterministic("omega_k", 1.0 - omega_m - omega_lambda)
@@ -185,12 +191,13 @@ def lcdm(
                     omega_m=omega_m, omega_de=omega_lambda)
 
 
+@model_inputs(z="(N,)", sigma_mag="(N,)", scale_tril="(N, N)", mag="(N,)", observed=("mag",))
 def flat_wcdm(z, sigma_mag=None, scale_tril=None, mag=None, *, offset="marginalised", offset_mean=0.0, offset_scale=1.0):
     """Flat wCDM, constant dark-energy equation of state w: Ωm ~ U(0, 1), w ~ U(−3, 0).
 
     Ωde = 1 − Ωm is recorded as ``omega_lambda``. Arguments as :func:`flat_lcdm`.
     """
-    _check(z, sigma_mag, scale_tril, mag, offset)
+    _check(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale)
     omega_m = numpyro.sample("omega_m", dist.Uniform(0.0, 1.0))
     w = numpyro.sample("w", dist.Uniform(-3.0, 0.0))
     omega_de = numpyro.deterministic("omega_lambda", 1.0 - omega_m)
@@ -198,6 +205,7 @@ def flat_wcdm(z, sigma_mag=None, scale_tril=None, mag=None, *, offset="marginali
                     omega_m=omega_m, omega_de=omega_de, w0=w)
 
 
+@model_inputs(z="(N,)", sigma_mag="(N,)", scale_tril="(N, N)", mag="(N,)", observed=("mag",))
 def flat_w0wa(z, sigma_mag=None, scale_tril=None, mag=None, *, offset="marginalised", offset_mean=0.0, offset_scale=1.0):
     """Flat CPL dark energy, w(a) = w0 + wa (1 − a): Ωm ~ U(0, 1), w0 ~ U(−3, 1), wa ~ U(−5, 5).
 
@@ -205,7 +213,7 @@ def flat_w0wa(z, sigma_mag=None, scale_tril=None, mag=None, *, offset="marginali
     (w0, wa) weakly: expect the posterior to fill much of the prior along a
     degeneracy. Arguments as :func:`flat_lcdm`.
     """
-    _check(z, sigma_mag, scale_tril, mag, offset)
+    _check(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale)
     omega_m = numpyro.sample("omega_m", dist.Uniform(0.0, 1.0))
     w0 = numpyro.sample("w0", dist.Uniform(-3.0, 1.0))
     wa = numpyro.sample("wa", dist.Uniform(-5.0, 5.0))

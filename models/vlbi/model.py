@@ -16,25 +16,14 @@ import numpy as np
 import numpyro
 import numpyro.distributions as dist
 
-from astrozoo.validate import check_finite, check_positive, check_same_length
+from astrozoo.validate import check_finite, check_indices, check_interval, check_positive, check_same_length, model_inputs
 from astrozoo.models.vlbi import visibilities as vv
 from astrozoo.models.vlbi.closures import model_closure_phases, model_log_closure_amplitudes
 
 _RING_WIDTH = 0.1  # width of the ring prior on the 2-vectors that give the β_k directions
 
 
-def _check_index(name, index, n_rows, width):
-    if index is None or not isinstance(index, np.ndarray | list | tuple):
-        return
-    index = np.asarray(index)
-    if index.ndim != 2 or index.shape[1] != width:
-        raise ValueError(f"{name} must have shape (M, {width}), got {index.shape}")
-    if not np.issubdtype(index.dtype, np.integer):
-        raise ValueError(f"{name} must hold integers (rows of the visibility table), got dtype {index.dtype}")
-    if index.size and (index.min() < 0 or index.max() >= n_rows):
-        raise ValueError(f"{name} must index rows 0..{n_rows - 1} of (u, v), got range {index.min()}..{index.max()}")
-
-
+@model_inputs(u="(N,)", v="(N,)", sigma="() or (N,)", vis_re="(N,)", vis_im="(N,)", observed=("vis_re", "vis_im"))
 def gaussian(u, v, sigma, vis_re=None, vis_im=None, *, flux_max=3.0, fwhm_max_uas=200.0, shift_scale_uas=50.0):
     """A circular Gaussian fitted to the real and imaginary parts of the visibilities.
 
@@ -54,6 +43,8 @@ def gaussian(u, v, sigma, vis_re=None, vis_im=None, *, flux_max=3.0, fwhm_max_ua
             check_finite(name, value)
     check_positive("sigma", sigma)
     check_same_length(u=u, v=v, sigma=sigma, vis_re=vis_re, vis_im=vis_im)
+    for name, value in (("flux_max", flux_max), ("fwhm_max_uas", fwhm_max_uas), ("shift_scale_uas", shift_scale_uas)):
+        check_positive(name, value)
     flux = numpyro.sample("flux", dist.Uniform(0.0, flux_max))
     fwhm = numpyro.sample("fwhm_uas", dist.Uniform(0.0, fwhm_max_uas))
     x0 = numpyro.sample("x0_uas", dist.Normal(0.0, shift_scale_uas))
@@ -74,6 +65,11 @@ def mring_visibilities(u, v, d_uas, width_uas, beta_abs, beta_pa):
     return vv.thick_mring(u, v, beta, 1.0, d_uas, width_uas)
 
 
+@model_inputs(
+    u="(N,)", v="(N,)", cphase_index="(M, 3)", cphase_sigma="(M,)", lcamp_index="(K, 4)", lcamp_sigma="(K,)",
+    cphase="(M,)", lcamp="(K,)", amp_sigma="(N,)", station1="(N,)", station2="(N,)", amp="(N,)",
+    observed=("cphase", "lcamp", "amp"),
+)
 def mring(
     u,
     v,
@@ -143,8 +139,14 @@ def mring(
     check_same_length(u=u, v=v)
     check_same_length(cphase_index=cphase_index, cphase_sigma=cphase_sigma, cphase=cphase)
     check_same_length(lcamp_index=lcamp_index, lcamp_sigma=lcamp_sigma, lcamp=lcamp)
-    _check_index("cphase_index", cphase_index, np.shape(u)[0], 3)
-    _check_index("lcamp_index", lcamp_index, np.shape(u)[0], 4)
+    check_indices("cphase_index", cphase_index, np.shape(u)[0])
+    check_indices("lcamp_index", lcamp_index, np.shape(u)[0])
+    check_interval("d_range_uas", d_range_uas)
+    check_interval("width_range_uas", width_range_uas)
+    if not (d_range_uas[0] > 0 and width_range_uas[0] > 0):
+        raise ValueError(f"d_range_uas and width_range_uas must be > 0, got {d_range_uas} and {width_range_uas}")
+    for name, value in (("beta_max", beta_max), ("systematic_scale", systematic_scale)):
+        check_positive(name, value)
     if int(order) < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     if systematic is not None and not systematic >= 0:
@@ -157,8 +159,9 @@ def mring(
             check_finite("amp", amp)
         check_same_length(u=u, amp_sigma=amp_sigma, station1=station1, station2=station2, amp=amp)
         for name, value in (("station1", station1), ("station2", station2)):
-            if isinstance(value, np.ndarray) and (value.min() < 0 or value.max() >= n_stations):
-                raise ValueError(f"{name} must hold station indices 0..{n_stations - 1}, got {value.min()}..{value.max()}")
+            check_indices(name, value, n_stations)
+        for name, value in (("flux_max", flux_max), ("gain_scale", gain_scale)):
+            check_positive(name, value)
 
     d = numpyro.sample("d_uas", dist.Uniform(*d_range_uas))
     width = numpyro.sample("width_uas", dist.Uniform(*width_range_uas))

@@ -160,7 +160,7 @@ def test_loader_rejects_bad_tables(change, message):
         ([0.1, -0.1], [1.0, 1.0], "plx_err_mas must be > 0 everywhere; min is -0.1"),
         ([0.1, np.nan], [1.0, 1.0], "plx_err_mas has 1 non-finite value"),
         ([0.1, 0.1], [1.0, np.inf], "plx_mas has 1 non-finite value"),
-        ([0.1, 0.1], [1.0], "mismatched lengths: plx_err_mas has 2, plx_mas has 1"),
+        ([0.1, 0.1], [1.0], r"plx_mas must have shape (\(\) or )?\(N,\) with N = 2; got shape \(1,\)"),
     ],
     ids=["negative-error", "nan-error", "inf-parallax", "lengths"],
 )

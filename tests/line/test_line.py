@@ -110,7 +110,7 @@ GOOD = {"x": np.arange(5.0), "sigma_y": np.ones(5), "y": np.arange(5.0)}
         ({"y": np.array([0.0, 1.0, np.inf, 3.0, 4.0])}, "y has 1 non-finite value"),
         ({"sigma_y": np.array([1.0, 1.0, 0.0, 1.0, 1.0])}, "sigma_y must be > 0"),
         ({"sigma_y": -np.ones(5)}, "sigma_y must be > 0"),
-        ({"y": np.arange(4.0)}, "mismatched lengths: x has 5, y has 4, sigma_y has 5"),
+        ({"y": np.arange(4.0)}, r"y must have shape \(N,\) with N = 5; got shape \(4,\)"),
         ({"x": np.array([]), "sigma_y": np.array([]), "y": np.array([])}, "x is empty"),
     ],
 )
