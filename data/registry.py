@@ -39,6 +39,7 @@ class Dataset:
         sha256: the hex digest of its bytes.
         citation: what to cite when using it.
         licence: its licence or credit line.
+        size: its length in bytes, if known: a shorter file is reported as truncated.
     """
 
     name: str
@@ -47,6 +48,7 @@ class Dataset:
     sha256: str
     citation: str
     licence: str = ""
+    size: int | None = None
 
 
 DATASETS: dict[str, Dataset] = {}
@@ -104,8 +106,11 @@ def _verified(dataset: Dataset, path: Path) -> Path:
     """``path``, once its bytes match ``dataset.sha256``; noted in every open :func:`recording`."""
     actual = sha256sum(path)
     if actual != dataset.sha256:
+        length = path.stat().st_size
+        cut = f" is truncated ({length} of {dataset.size} bytes):" if dataset.size and length < dataset.size else ""
         raise DataUnavailableError(
-            f"dataset {dataset.name!r}: {path} has sha256 {actual}, expected {dataset.sha256}"
+            f"dataset {dataset.name!r}: {path}{cut} has sha256 {actual}, expected {dataset.sha256}; "
+            "replace it with the registered file or delete it"
         )
     entry = {"name": dataset.name, "path": str(path), "sha256": actual, "url": dataset.url}
     for files in _RECORDS.get():
@@ -121,12 +126,12 @@ def fetch(name: str) -> Path:
     open :func:`recording`.
 
     Raises:
-        KeyError: ``name`` is not registered.
+        KeyError: ``name`` is not registered (by any reader module: see :func:`registered`).
         DataUnavailableError: the file is not on disk and cannot be downloaded,
             or its checksum is wrong. The message names the dataset, the paths
             looked at and the address.
     """
-    if name not in DATASETS:
+    if name not in DATASETS and name not in registered():
         raise KeyError(f"unknown dataset {name!r}; registered: {', '.join(sorted(DATASETS))}")
     dataset = DATASETS[name]
     looked = []

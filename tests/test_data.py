@@ -1,9 +1,13 @@
-"""The data registry: local mirror first, checksums, clear errors without a network."""
+"""The data registry: local mirror first, checksums, clear errors without a network; truncated FITS files."""
 
 import hashlib
 
+import numpy as np
 import pytest
+from astropy.io import fits
+from astropy.table import Table
 
+from astrozoo.data.opening import check_sizes
 from astrozoo.data.registry import DATASETS, Dataset, DataUnavailableError, fetch, register
 
 
@@ -59,3 +63,29 @@ def test_a_name_registers_once(dataset):
     register(ds)  # the same entry again is fine
     with pytest.raises(ValueError, match="already registered"):
         register(Dataset(ds.name, "other/path", ds.url, ds.sha256, ds.citation))
+
+
+def test_a_short_file_is_reported_as_truncated(dataset, no_network):
+    ds, content = dataset
+    DATASETS[ds.name] = Dataset(ds.name, ds.path, ds.url, ds.sha256, ds.citation, size=len(content))
+    local = no_network / "mirror" / ds.path
+    local.parent.mkdir(parents=True)
+    local.write_bytes(content[:3])
+    message = rf"{local} is truncated \(3 of 8 bytes\): has sha256 [0-9a-f]{{64}}, expected {ds.sha256}"
+    with pytest.raises(DataUnavailableError, match=message):
+        fetch(ds.name)
+
+
+def test_every_cut_of_a_fits_file_but_between_hdus_is_truncated(tmp_path):
+    image = fits.PrimaryHDU(np.arange(1000.0).reshape(10, 100))
+    table = fits.BinTableHDU(Table({"a": np.arange(50), "b": np.linspace(0, 1, 50)}))
+    fits.HDUList([image, table]).writeto(tmp_path / "two.fits")
+    raw = (tmp_path / "two.fits").read_bytes()
+    with fits.open(tmp_path / "two.fits") as hdus:
+        spans = [(hdu.fileinfo()["hdrLoc"], hdu.fileinfo()["datLoc"] + hdu.size) for hdu in hdus]
+    check_sizes(raw, "whole")
+    check_sizes(raw[: spans[1][0]], "the primary HDU alone")  # whole as far as its headers say
+    for n in [*range(1, len(raw), 97), spans[-1][1]]:  # the last: all the data, without their padding
+        if n != spans[1][0]:
+            with pytest.raises(ValueError, match=r"^cut is truncated: (HDU [01] declares|the header of HDU [01])"):
+                check_sizes(raw[:n], "cut")

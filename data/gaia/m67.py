@@ -17,7 +17,9 @@ clipped to it) and is flagged in ``zpt_clipped``; it is kept.
 """
 
 import functools
+import io
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +39,7 @@ DATASET = register(
         sha256="e4e814895dae1a1ff34be33a9df87211ca760121ddd80784636e217b3483e089",
         citation=CITATION,
         licence="Gaia data: ESA/Gaia/DPAC (acknowledgement required); repository MIT",
+        size=276903,
     )
 )
 
@@ -151,15 +154,62 @@ def select(columns, plx_min_mas=0.2, plx_max_mas=3.0):
     }
 
 
+_EXPECTED = f"expected a Gaia archive table with columns {', '.join(COLUMNS)}"
+
+
 @functools.lru_cache(maxsize=4)
-def _read(path):
+def _read(path: str, stamp: tuple[int, int]) -> dict[str, np.ndarray]:
+    """The :data:`COLUMNS` of the FITS (gzipped or not) or VOTable table at ``path``, masked values as NaN.
+
+    ``stamp`` (modification time, size) keys the cache, so a rewritten file is read again.
+    """
+    from astropy.io import fits
     from astropy.table import Table
 
-    return Table.read(path)
+    from astrozoo.data.opening import file_bytes, is_fits, open_fits
+
+    name = f"gaia table {path}"
+    raw = file_bytes(path, "gaia table")
+    if is_fits(raw):
+        with open_fits(path, "gaia table", _EXPECTED, raw) as hdus:
+            tables = [hdu for hdu in hdus if isinstance(hdu, fits.BinTableHDU | fits.TableHDU)]
+            if not tables:
+                raise ValueError(f"{name} is a FITS file without a table HDU ({_EXPECTED})")
+            return _columns(Table.read(tables[0]), name)
+    if raw.lstrip()[:5] not in (b"<?xml", b"<VOTA"):
+        raise ValueError(f"{name} is not a FITS or VOTable table ({_EXPECTED})")
+    if b"</VOTABLE>" not in raw[-1000:]:
+        raise ValueError(f"{name} is truncated: the VOTable does not end with </VOTABLE>")
+    try:
+        table = Table.read(io.BytesIO(raw), format="votable")
+    except Exception as err:  # the VOTable parser raises many kinds
+        raise ValueError(f"{name} is not a readable VOTable ({_EXPECTED}): {type(err).__name__}: {err}") from None
+    return _columns(table, name)
+
+
+def _columns(table, name: str) -> dict[str, np.ndarray]:
+    """The :data:`COLUMNS` as arrays, masked floats as NaN; ValueError for a missing column or a masked integer."""
+    missing = [c for c in COLUMNS if c not in table.colnames]
+    if missing:
+        raise ValueError(f"{name} lacks column(s) {', '.join(missing)} ({_EXPECTED})")
+    columns = {}
+    for c in COLUMNS:
+        masked = np.ma.getmaskarray(table[c])
+        if masked.any() and not np.issubdtype(table[c].dtype, np.floating):
+            raise ValueError(f"{name}: column {c} has {int(masked.sum())} empty (masked) value(s)")
+        columns[c] = np.where(masked, np.nan, np.ma.getdata(table[c])) if masked.any() else np.array(table[c])
+    return columns
 
 
 def load(plx_min_mas=0.2, plx_max_mas=3.0, path=None):
-    """The M67 stars passing the quality cut (:func:`select`), from the registered file or ``path``."""
-    table = _read(str(path or fetch(DATASET.name)))
-    return select({c: table[c].filled(np.nan) if hasattr(table[c], "filled") else table[c] for c in table.colnames},
-                  plx_min_mas, plx_max_mas)
+    """The M67 stars passing the quality cut (:func:`select`), from the registered file or ``path``.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        ValueError: naming the file, when it is a directory, empty, truncated, not a FITS or
+            VOTable table or lacks a column; or as :func:`select`.
+    """
+    path = Path(path or fetch(DATASET.name))
+    stat = path.stat() if path.exists() else None
+    columns = _read(str(path), (stat.st_mtime_ns, stat.st_size) if stat else (0, 0))
+    return select(columns, plx_min_mas, plx_max_mas)

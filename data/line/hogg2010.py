@@ -7,6 +7,8 @@ standard uncertainties and the correlation of their errors (dimensionless units)
 
 import numpy as np
 
+from astrozoo.validate import check_count
+
 CITATION = "Hogg, Bovy & Lang (2010), arXiv:1008.4686, Table 1"
 
 #            ID    x    y  σ_y σ_x  ρ_xy
@@ -42,7 +44,9 @@ def table1(first: int = 1, last: int = 20) -> dict[str, np.ndarray]:
     Returns:
         dict with ``id``, ``x``, ``y``, ``sigma_y``, ``sigma_x`` and ``rho_xy``.
     """
-    if not 1 <= first <= last <= 20:
+    check_count("first", first)
+    check_count("last", last)
+    if not first <= last <= 20:
         raise ValueError(f"rows must satisfy 1 <= first <= last <= 20, got first={first}, last={last}")
     rows = _TABLE1[first - 1 : last]
     return {

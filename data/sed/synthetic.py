@@ -11,6 +11,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from astrozoo.validate import check_count, check_scalars
+
 DEFAULT_FILTERS = ("sdss", "2mass", "wise", "galex")
 MOCK_TRUTH = {"log_mass": 10.8, "log_z_sun": 0.0, "age_gyr": 9.0, "tau_gyr": 3.0, "av": 0.6}
 MOCK_REDSHIFT = 0.05
@@ -21,6 +23,11 @@ def _forward():
     from astrozoo.models.sed import forward  # imported on use: data modules stay cheap to import
 
     return forward
+
+
+def _check_noise(seed, frac_err, limit_mag, noise_floor):
+    check_count("seed", seed, minimum=0)
+    check_scalars(frac_err=(frac_err, ">= 0"), limit_mag=(limit_mag, ""), noise_floor=(noise_floor, ">= 0"))
 
 
 def _noisy(rng, true_flux, frac_err, limit_mag, noise_floor):
@@ -44,6 +51,7 @@ def mock_galaxy(seed: int = 3, frac_err: float = 0.03, limit_mag: float = 24.0, 
         (data, truth): data holds ``flux``, ``flux_err`` (14 bands), ``redshift`` and
         ``filters``; truth holds :data:`MOCK_TRUTH` plus ``log_stellar_mass`` and ``log_sfr``.
     """
+    _check_noise(seed, frac_err, limit_mag, noise_floor)
     forward = _forward()
     phot = forward.cached_photometer(DEFAULT_FILTERS, forward.z_nodes_for(MOCK_REDSHIFT))
     true_flux, derived = _truth_flux(phot, MOCK_REDSHIFT, MOCK_TRUTH)
@@ -64,6 +72,8 @@ def mock_catalog(n: int = 1000, seed: int = 7, frac_err: float = 0.05, limit_mag
         (data, truth): data holds ``flux`` and ``flux_err`` (n, 14) and ``redshift`` (n,);
         truth holds each parameter, ``log_stellar_mass`` and ``log_sfr``, shape (n,).
     """
+    check_count("n", n)
+    _check_noise(seed, frac_err, limit_mag, noise_floor)
     forward = _forward()
     rng = np.random.default_rng(seed)
     truth = {

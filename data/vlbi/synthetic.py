@@ -7,6 +7,7 @@ arguments (observations included) and ``truth`` the parameter values used.
 import numpy as np
 
 from astrozoo.models.vlbi.closures import closure_kwargs
+from astrozoo.validate import check_count, check_finite, check_scalars
 
 
 def _with_visibilities(vis, model_vis, seed):
@@ -20,6 +21,9 @@ def _with_visibilities(vis, model_vis, seed):
 def gaussian_data(flux=0.6, fwhm_uas=40.0, x0_uas=3.0, y0_uas=-2.0, day="101", seed=0):
     """A shifted circular Gaussian observed with day ``day``'s coverage (both bands) and σ."""
     import jax.numpy as jnp
+
+    check_count("seed", seed, minimum=0)
+    check_scalars(flux=(flux, "> 0"), fwhm_uas=(fwhm_uas, "> 0"), x0_uas=(x0_uas, ""), y0_uas=(y0_uas, ""))
 
     from astrozoo.data.vlbi import eht2017
     from astrozoo.models.vlbi.visibilities import gaussian
@@ -42,7 +46,15 @@ def mring_data(d_uas=42.0, width_uas=12.0, beta_abs=0.25, pa_deg=160.0, flux=0.6
     from astrozoo.data.vlbi import eht2017
     from astrozoo.models.vlbi.model import mring_visibilities
 
+    check_count("seed", seed, minimum=0)
+    check_scalars(d_uas=(d_uas, "> 0"), width_uas=(width_uas, "> 0"), beta_abs=(beta_abs, "in [0, 1]"),
+                  pa_deg=(pa_deg, ""), flux=(flux, "> 0"))
     vis = eht2017.load(day)
+    if log_gains is not None:
+        check_finite("log_gains", log_gains)
+        if np.shape(log_gains) != (len(vis.stations),):
+            raise ValueError(f"log_gains must have shape ({len(vis.stations)},), one per station of {vis.stations}; "
+                             f"got shape {np.shape(log_gains)}")
     model = flux * mring_visibilities(
         jnp.asarray(vis.u), jnp.asarray(vis.v), d_uas, width_uas,
         jnp.asarray([beta_abs]), jnp.asarray([np.deg2rad(pa_deg)]),

@@ -24,7 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from astrozoo.data.opening import open_fits
+
 SCAN_GAP_S = 60.0  # a gap longer than this between records starts a new scan
+_EXPECTED = "a uvfits random-groups file of visibilities with an AIPS AN antenna table"
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def read_uvfits(path, stations: tuple[str, ...] | None = None, scan_gap_s: float
     gap longer than ``scan_gap_s`` starts a new scan.
 
     Args:
-        path: the file.
+        path: the file (gzipped or not).
         stations: keep only baselines between these stations (names as in the
             antenna table); None keeps all.
         scan_gap_s: the shortest gap between scans [s].
@@ -96,51 +99,56 @@ def read_uvfits(path, stations: tuple[str, ...] | None = None, scan_gap_s: float
 
     Raises:
         FileNotFoundError: no file at ``path``.
-        ValueError: the file is not readable FITS, is truncated, is not a random-groups
-            file with an AIPS AN table, names a station the antenna table lacks,
-            ``stations`` names an unknown station, or a scan has no unflagged record.
+        ValueError: naming the file: it is a directory, empty, not FITS, truncated (shorter
+            than its headers declare) or corrupt; not a random-groups file with an AIPS AN
+            table; has more than one IF or channel (not supported yet, see issue #12), no RR
+            and LL, or a random parameter missing; names a station the antenna table lacks;
+            ``stations`` names an unknown station; or a scan has no unflagged record.
     """
     from astropy.io import fits
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"uvfits file {path} does not exist")
-    try:
-        with fits.open(path, memmap=False) as hdus:
+    with open_fits(path, "uvfits file", _EXPECTED) as hdus:
+        try:
             hdus.verify("exception")
-            primary = hdus[0]
-            if not isinstance(primary, fits.GroupsHDU):
-                raise ValueError("the primary HDU is not random groups")
-            names = {hdu.name for hdu in hdus}
-            if "AIPS AN" not in names:
-                raise ValueError("there is no AIPS AN (antenna) table")
-            header = primary.header
-            groups = primary.data
+        except fits.VerifyError as err:
+            raise ValueError(f"uvfits file {path} is not valid FITS: {err}") from None
+        primary = hdus[0]
+        if not isinstance(primary, fits.GroupsHDU):
+            raise ValueError(f"uvfits file {path} is not a uvfits file: its primary HDU is not random groups "
+                             f"(expected {_EXPECTED})")
+        if "AIPS AN" not in {hdu.name for hdu in hdus}:
+            raise ValueError(f"uvfits file {path} has no AIPS AN (antenna) table; "
+                             f"its HDUs are {[h.name for h in hdus]}")
+        header, groups = primary.header, primary.data
+        hands, freq = _layout(header, path)
+        missing = sorted({"UU---SIN", "VV---SIN", "BASELINE", "DATE"} - {n.upper() for n in groups.parnames})
+        if missing:
+            raise ValueError(f"uvfits file {path} lacks the random parameter(s) {missing}")
+        if len(groups) == 0:
+            raise ValueError(f"uvfits file {path} holds no visibility records (GCOUNT = 0)")
+        try:
             params = {name.upper(): i for i, name in enumerate(groups.parnames)}
-            date_columns = [i for i, name in enumerate(groups.parnames) if name.upper() == "DATE"]
             uu = np.asarray(groups.par(params["UU---SIN"]), float)
             vv = np.asarray(groups.par(params["VV---SIN"]), float)
             baseline = np.asarray(groups.par(params["BASELINE"]), float)
-            jd = sum(np.asarray(groups.par(i), float) for i in date_columns)
-            data = np.asarray(groups.data, float)
+            jd = sum(np.asarray(groups.par(i), float) for i, n in enumerate(groups.parnames) if n.upper() == "DATE")
+            data = np.asarray(groups.data, float).reshape(len(groups), header["NAXIS3"], 3)
             antennas = hdus["AIPS AN"].data
             ant_names = [str(n).strip() for n in antennas["ANNAME"]]
             ant_numbers = [int(n) for n in antennas["NOSTA"]]
-            freq = float(header["CRVAL4"])
-            mjd = float(header["MJD"]) if "MJD" in header else float(np.floor(jd.min() - 2400000.5))
-    except (OSError, KeyError, IndexError, TypeError, fits.VerifyError) as err:
-        raise ValueError(f"uvfits file {path} is corrupt or truncated: {type(err).__name__}: {err}") from None
-    except ValueError as err:
-        raise ValueError(f"uvfits file {path} is not a readable uvfits file: {err}") from None
-    if data.ndim != 7 or data.shape[-1] != 3 or data.shape[-2] < 2:
-        raise ValueError(f"uvfits file {path}: expected data of shape (groups, 1, 1, 1, 1, stokes>=2, 3), got {data.shape}")
-    if not (float(header.get("CRVAL3", 0)) == -1.0 and float(header.get("CDELT3", 0)) == -1.0):
-        raise ValueError(f"uvfits file {path}: expected Stokes axis RR, LL, ... (CRVAL3 = CDELT3 = -1)")
+        except (KeyError, IndexError, TypeError, ValueError) as err:
+            raise ValueError(f"uvfits file {path} is corrupt: {type(err).__name__}: {err}") from None
+        mjd = float(header["MJD"]) if "MJD" in header else float(np.floor(jd.min() - 2400000.5))
 
+    broken = ~(np.isfinite(uu) & np.isfinite(vv) & np.isfinite(baseline) & np.isfinite(jd))
+    if broken.any():
+        raise ValueError(f"uvfits file {path}: {int(broken.sum())} record(s) have a non-finite u, v, baseline or time "
+                         f"(the first is record {int(np.argmax(broken))}, 0-based)")
     times = np.unique(jd)
     scan_of_time = np.concatenate([[0], np.cumsum(np.diff(times) * 86400.0 > scan_gap_s)])
     scan = scan_of_time[np.searchsorted(times, jd)]
-    parallel = data[:, 0, 0, 0, 0, :2, :]  # (groups, RR/LL, re/im/weight)
+    parallel = data[:, hands, :]  # (groups, RR/LL, re/im/weight)
     weight = parallel[..., 2]
     valid = np.isfinite(weight) & (weight > 0) & np.isfinite(parallel[..., 0]) & np.isfinite(parallel[..., 1])
     n_valid = valid.sum(axis=1)
@@ -182,6 +190,38 @@ def read_uvfits(path, stations: tuple[str, ...] | None = None, scan_gap_s: float
     if stations is not None:
         result = select_stations(result, stations)
     return result
+
+
+def _layout(header, path) -> tuple[list[int], float]:
+    """The indices of RR and LL on the Stokes axis and the frequency [Hz] of a one-IF, one-channel file.
+
+    Axis 2 must be COMPLEX (re, im, weight) and axis 3 STOKES, as every uvfits writer has
+    them; the later axes are named by their CTYPE and must have length 1.
+    """
+    def world(i, pixel):  # the coordinate of 1-based ``pixel`` on axis i
+        return float(header.get(f"CRVAL{i}", 0)) + (pixel - float(header.get(f"CRPIX{i}", 1))) * float(
+            header.get(f"CDELT{i}", 0))
+
+    def axis(i):  # (CTYPE, length, coordinate of the first pixel)
+        return str(header.get(f"CTYPE{i}", f"axis {i}")).strip().upper(), int(header.get(f"NAXIS{i}", 0)), world(i, 1)
+
+    axes = [axis(i) for i in range(2, int(header["NAXIS"]) + 1)]
+    if [a[0] for a in axes[:2]] != ["COMPLEX", "STOKES"] or axes[0][1] != 3:
+        raise ValueError(f"uvfits file {path}: expected axis 2 COMPLEX of length 3 and axis 3 STOKES, "
+                         f"got {[a[:2] for a in axes[:2]]}")
+    later = {name: (n, world) for name, n, world in axes[2:]}
+    n_if, n_chan = later.get("IF", (1,))[0], later.get("FREQ", (1,))[0]
+    if n_if > 1 or n_chan > 1:
+        raise ValueError(f"uvfits file {path} has {n_if} IFs and {n_chan} channels: more than one IF or channel "
+                         "is not supported yet, see issue #12 (average them first)")
+    if any(n != 1 for n, _ in later.values()) or not later.get("FREQ", (1, 0))[1] > 0:
+        raise ValueError(f"uvfits file {path}: expected a FREQ axis at a positive frequency and every axis after "
+                         f"the Stokes axis of length 1, got (length, value) {later}")
+    codes = world(3, np.arange(axes[1][1]) + 1)
+    if not {-1.0, -2.0} <= set(codes.tolist()):
+        raise ValueError(f"uvfits file {path}: expected RR (Stokes code -1) and LL (-2), "
+                         f"got Stokes codes {codes.tolist()}")
+    return [int(np.flatnonzero(codes == c)[0]) for c in (-1, -2)], later["FREQ"][1]
 
 
 def select_stations(vis: Visibilities, stations) -> Visibilities:
