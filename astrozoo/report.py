@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from astrozoo import problems  # noqa: E402
+from astrozoo.files import atomic_write, check_writable  # noqa: E402
 from astrozoo.inference.diagnostics import convergence  # noqa: E402
 from astrozoo.inference.provenance import read as read_provenance  # noqa: E402
 
@@ -49,16 +50,54 @@ def markdown_table(frame) -> str:
 
 
 def _save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    with atomic_write(path) as part:
+        fig.savefig(part, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 
 
-def corner_plot(idata, var_names, path: Path, problem=None) -> Path:
+def _write_text(text: str, path: Path) -> Path:
+    with atomic_write(path) as part:
+        part.write_text(text)
+    return path
+
+
+def corner_columns(posterior, var_names) -> tuple[np.ndarray, list[str]]:
+    """The draws as a (draws, quantities) array, one column per entry of each variable, and their labels.
+
+    Labels follow :func:`arviz.summary`: ``name`` for a scalar, ``name[coordinate, ...]`` for an entry.
+    """
+    columns, labels = [], []
+    for name in var_names:
+        values = posterior[name]
+        extra = [d for d in values.dims if d not in ("chain", "draw")]
+        draws = values.sizes["chain"] * values.sizes["draw"]
+        columns.append(values.transpose("chain", "draw", *extra).values.reshape(draws, -1))
+        for index in np.ndindex(*(values.sizes[d] for d in extra)):
+            coords = ", ".join(str(values[d].values[i]) for d, i in zip(extra, index))
+            labels.append(f"{name}[{coords}]" if extra else name)
+    return np.concatenate(columns, axis=1), labels
+
+
+def corner_gap(samples: np.ndarray) -> str | None:
+    """Why no corner plot can be drawn of ``samples`` (draws × quantities), or None when one can."""
+    draws, quantities = samples.shape
+    if draws < max(2, quantities):
+        return f"no corner plot: {draws} draw(s) of {quantities} quantities"
+    if not np.isfinite(samples).all():
+        return "no corner plot: some draws are NaN or infinite"
+    return None
+
+
+def corner_plot(samples: np.ndarray, labels: list[str], path: Path, problem=None) -> Path:
+    """Corner plot of ``samples`` (see :func:`corner_gap`); a quantity that never moves gets a narrow range around it."""
     truths = None
     if problem is not None and problem.references:
-        truths = [problem.references[v].mean if v in problem.references else None for v in var_names]
-    fig = corner.corner(idata, var_names=var_names, truths=truths, show_titles=True, title_fmt=".3g")
+        truths = [problem.references[v].mean if v in problem.references else None for v in labels]
+    low, high = samples.min(axis=0), samples.max(axis=0)
+    pad = np.where(high > low, 0.0, np.maximum(np.abs(low), 1.0) * 1e-6)
+    fig = corner.corner(samples, labels=labels, truths=truths, range=list(zip(low - pad, high + pad)),
+                        show_titles=True, title_fmt=".3g")
     return _save(fig, path)
 
 
@@ -67,9 +106,15 @@ def trace_plot(idata, var_names, path: Path) -> Path:
     return _save(axes.ravel()[0].figure, path)
 
 
+PREDICTIVE_SHOWN = 100
+"""Replicated data sets a predictive check draws at most."""
+
+
 def predictive_plot(idata, group: str, path: Path) -> Path:
-    """Observed data against replicated data sets (group 'posterior' or 'prior')."""
-    axes = az.plot_ppc(idata, group=group, num_pp_samples=100, random_seed=0)
+    """Observed data against at most :data:`PREDICTIVE_SHOWN` replicated data sets (group 'posterior' or 'prior')."""
+    sizes = idata[f"{group}_predictive"].sizes
+    shown = min(PREDICTIVE_SHOWN, sizes["chain"] * sizes["draw"])
+    axes = az.plot_ppc(idata, group=group, num_pp_samples=shown, random_seed=0)
     axes = np.atleast_1d(axes)
     return _save(axes.ravel()[0].figure, path)
 
@@ -77,33 +122,49 @@ def predictive_plot(idata, group: str, path: Path) -> Path:
 def write_report(idata, outdir) -> Path:
     """Write plots, summary tables and ``index.html`` for one fit into ``outdir``.
 
+    Any fit with a posterior will do, however few its draws: a plot that
+    cannot be drawn (a corner plot of one draw) is named on the page instead.
+    Each file is written atomically (:func:`astrozoo.files.atomic_write`).
+
     Returns:
         The path of ``index.html``.
+
+    Raises:
+        ValueError: ``idata`` has no posterior group.
+        OSError: ``outdir`` cannot be written (checked before anything is drawn).
     """
-    outdir = Path(outdir)
+    if "posterior" not in idata.groups():
+        raise ValueError(f"a report needs a posterior group; the fit has {', '.join(idata.groups()) or 'none'}")
+    outdir = check_writable(outdir, folder=True)
     outdir.mkdir(parents=True, exist_ok=True)
     name = idata.attrs.get("problem")
     problem = problems.get(name) if name in {p.name for p in problems.all_problems()} else None
     var_names = report_variables(idata, problem)
-    az.summary(idata, var_names=var_names).to_csv(outdir / "summary.csv")
+    with atomic_write(outdir / "summary.csv") as part:
+        az.summary(idata, var_names=var_names).to_csv(part)
     shown = shown_posterior(idata, var_names)
     summary = az.summary(shown)
-    (outdir / "summary.md").write_text(markdown_table(summary))
-    figures = [corner_plot(shown, var_names, outdir / "corner.png", problem)]
+    _write_text(markdown_table(summary), outdir / "summary.md")
+    samples, labels = corner_columns(shown.posterior, var_names)
+    notes = [gap] if (gap := corner_gap(samples)) else []
+    figures = [] if notes else [corner_plot(samples, labels, outdir / "corner.png", problem)]
     if idata.posterior.sizes["chain"] * idata.posterior.sizes["draw"] > 1:
         figures.append(trace_plot(shown, var_names, outdir / "trace.png"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # arviz's KDE warnings on discrete-looking data
-        if "posterior_predictive" in idata.groups():
-            figures.append(predictive_plot(idata, "posterior", outdir / "ppc.png"))
-        if "prior_predictive" in idata.groups():
-            figures.append(predictive_plot(idata, "prior", outdir / "prior_ppc.png"))
+        for group, file in (("posterior", "ppc.png"), ("prior", "prior_ppc.png")):
+            if f"{group}_predictive" not in idata.groups():
+                continue
+            if "observed_data" in idata.groups():
+                figures.append(predictive_plot(idata, group, outdir / file))
+            else:
+                notes.append(f"no {group} predictive check: the fit has no observed_data group")
     for plot in problem.plots if problem else ():
         figures.extend(Path(p) for p in problems.resolve(plot)(idata, outdir))
     numbers = {}
     for summarise in problem.summaries if problem else ():
         numbers |= problems.resolve(summarise)(idata)
-    return _write_html(idata, problem, summary, figures, outdir, convergence(idata, var_names), numbers)
+    return _write_html(idata, problem, summary, figures, notes, outdir, convergence(idata, var_names), numbers)
 
 
 def provenance_section(attrs) -> str:
@@ -135,7 +196,7 @@ def _numbers_section(numbers: dict) -> str:
     return f"<h2>Fit summaries</h2><table>{rows}</table>"
 
 
-def _write_html(idata, problem, summary, figures, outdir: Path, diagnostics, numbers: dict) -> Path:
+def _write_html(idata, problem, summary, figures, notes, outdir: Path, diagnostics, numbers: dict) -> Path:
     title = problem.title if problem else idata.attrs.get("problem", "fit")
     references = ""
     if problem is not None and problem.references:
@@ -163,13 +224,11 @@ table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:2px 6px}}
 <p><a href="summary.csv">summary.csv</a> · <a href="summary.md">summary.md</a></p>
 {references}
 {_numbers_section(numbers)}
-<h2>Figures</h2>{images}
+<h2>Figures</h2>{"".join(f"<p>{html.escape(note)}</p>" for note in notes)}{images}
 {provenance_section(idata.attrs)}
 </body></html>
 """
-    index = outdir / "index.html"
-    index.write_text(page)
-    return index
+    return _write_text(page, outdir / "index.html")
 
 
 def write_index(entries, outdir) -> Path:
@@ -179,9 +238,8 @@ def write_index(entries, outdir) -> Path:
         f'<li><a href="{Path(path).relative_to(outdir).as_posix()}">{html.escape(name)}</a>: {html.escape(title)}</li>'
         for name, title, path in entries
     )
-    index = outdir / "index.html"
-    index.write_text(
+    return _write_text(
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>astrozoo reports</title></head>'
-        f"<body><h1>astrozoo reports</h1><ul>{items}</ul></body></html>\n"
+        f"<body><h1>astrozoo reports</h1><ul>{items}</ul></body></html>\n",
+        outdir / "index.html",
     )
-    return index

@@ -56,24 +56,35 @@ def encoding(group: str, data: xr.Dataset) -> dict[str, dict]:
 def save(idata: az.InferenceData, path) -> Path:
     """Write ``idata`` to ``path`` (netCDF4/HDF5), compressed, atomically.
 
-    The file is written as a temporary ``.<name>.<random>.part`` beside
+    The file is written as a temporary ``.<name>.<16 hex>.part`` beside
     ``path`` and renamed over it only when complete
     (:func:`astrozoo.files.atomic_write`): a failed or interrupted save leaves
-    no partial file, and an older file at ``path`` intact. The file gets the
+    no partial file, and an older file at ``path`` intact; a temporary file
+    left by a killed process is removed by the next save to ``path``. The file gets the
     mode the user's umask gives (0o644 under umask 022). The layout is
     ArviZ's (root attributes, one netCDF group per InferenceData group), so
     ``arviz.from_netcdf`` reads it too.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        TypeError: ``idata`` is not an InferenceData.
+        ValueError: ``idata`` has no posterior group (:func:`load` would refuse the file).
+        OSError: ``path`` cannot be written (:func:`astrozoo.files.check_writable`
+            says why, naming ``path``), checked before anything is written.
     """
-    path = Path(path)
+    if not isinstance(idata, az.InferenceData):
+        raise TypeError(f"idata must be an arviz.InferenceData, got {type(idata).__name__}")
+    if "posterior" not in idata.groups():
+        raise ValueError(f"idata has no posterior group (groups: {', '.join(idata.groups()) or 'none'}); "
+                         "a fit file holds one")
     with atomic_write(path) as part:
         xr.Dataset(attrs=idata.attrs).to_netcdf(part, mode="w", engine=ENGINE)
         for group in idata.groups():
             data = idata[group]
             data.to_netcdf(part, mode="a", group=group, engine=ENGINE, encoding=encoding(group, data))
-    return path
+    return Path(path)
 
 
 def load(path) -> az.InferenceData:
@@ -81,12 +92,32 @@ def load(path) -> az.InferenceData:
 
     Float32 variables of :data:`DERIVED_GROUPS` come back as float64 (the
     stored values, exactly), so arithmetic on them runs in double precision.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        IsADirectoryError: ``path`` is a folder.
+        ValueError: the file is truncated (an interrupted copy), damaged, or
+            not an astrozoo fit (InferenceData netCDF with a posterior group);
+            the message names ``path``.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not an InferenceData file")
     if not path.is_file():
         raise FileNotFoundError(f"no InferenceData file at {path}")
-    idata = az.from_netcdf(path, engine=ENGINE)
-    idata.load()  # detach from the file so it can be overwritten or deleted
+    try:
+        idata = az.from_netcdf(path, engine=ENGINE)
+        idata.load()  # detach from the file so it can be overwritten or deleted
+    except PermissionError:
+        raise
+    except OSError as err:
+        if "truncated" in str(err):
+            raise ValueError(f"{path} is truncated (an interrupted copy or download?): {err}") from None
+        raise ValueError(f"{path} is not an astrozoo fit (InferenceData netCDF), or it is damaged: {err}") from None
+    if "posterior" not in idata.groups():
+        found = ", ".join(idata.groups()) or "none"
+        raise ValueError(f"{path} is not an astrozoo fit (InferenceData netCDF): it has no posterior group "
+                         f"(groups: {found})")
     for group in DERIVED_GROUPS:
         if group in idata.groups():
             data = idata[group]

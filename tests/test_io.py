@@ -5,6 +5,8 @@ import hashlib
 import json
 import os
 import re
+import subprocess
+import sys
 from importlib.metadata import version
 
 import arviz as az
@@ -67,10 +69,10 @@ def test_saved_file_gets_the_umask_mode(fit, tmp_path, umask, mask, mode):
     assert os.stat(tmp_path / "program.bin").st_mode & 0o777 == mode
 
 
-def test_atomic_write_names_its_temporary_file_after_the_output(tmp_path):
+def test_atomic_write_names_its_temporary_file_after_the_output_and_its_process(tmp_path):
     with atomic_write(tmp_path / "sub" / "out.bin") as part:
         assert part.parent == tmp_path / "sub"
-        assert re.fullmatch(r"\.out\.bin\.[0-9a-f]{16}\.part", part.name)
+        assert re.fullmatch(rf"\.out\.bin\.{os.getpid():08x}[0-9a-f]{{8}}\.part", part.name)
         assert not (tmp_path / "sub" / "out.bin").exists()
         part.write_bytes(b"abc")
     assert (tmp_path / "sub" / "out.bin").read_bytes() == b"abc"
@@ -98,6 +100,30 @@ def test_failed_save_leaves_the_old_file_and_no_part_file(fit, tmp_path, monkeyp
     with pytest.raises(KeyboardInterrupt):
         save(fit, tmp_path / "new.nc")
     assert os.listdir(tmp_path) == ["fit.nc"]
+
+
+def test_a_save_removes_what_a_killed_save_of_the_same_file_left(fit, tmp_path):
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(ended.stdout)
+    left = {name: tmp_path / name for name in (
+        f".fit.nc.{dead:08x}0123abcd.part",  # killed: removed
+        f".fit.nc.{os.getppid():08x}0123abcd.part",  # a save still going on in a running process: kept
+        f".other.nc.{dead:08x}0123abcd.part",  # another output's: kept
+        f".fit.nc.{dead:08x}0123abcd.part.txt",  # not the pattern: kept
+        "fit.nc.part",
+    )}
+    for path in left.values():
+        path.write_bytes(b"partial")
+    save(fit, tmp_path / "fit.nc")
+    assert sorted(os.listdir(tmp_path)) == sorted(["fit.nc", *list(left)[1:]])
+
+
+def test_a_write_that_cannot_start_names_the_output_not_its_temporary_file(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NotADirectoryError, match=r"^cannot write \S*/file/out.bin: \S*/file is a file, not a folder$"):
+        with atomic_write(tmp_path / "file" / "out.bin"):
+            pass
+    assert os.listdir(tmp_path) == ["file"]
 
 
 def test_load_returns_the_saved_values_at_their_stored_precision(fit, tmp_path):

@@ -110,5 +110,5 @@ def test_cli_fit_and_report(tmp_path, capsys):
 
 
 def test_cli_reports_errors_plainly(capsys):
-    assert main(["fit", "nope"]) == 2
+    assert main(["fit", "nope"]) == 1
     assert "astrozoo: error: unknown problem 'nope'" in capsys.readouterr().err

