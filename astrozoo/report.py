@@ -9,10 +9,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import corner  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from astrozoo import problems  # noqa: E402
+from astrozoo.figures import save_figure  # noqa: E402
 from astrozoo.files import atomic_write, check_writable  # noqa: E402
 from astrozoo.inference.diagnostics import convergence  # noqa: E402
 from astrozoo.inference.provenance import read as read_provenance  # noqa: E402
@@ -47,13 +47,6 @@ def markdown_table(frame) -> str:
     rule = "|---" * (len(frame.columns) + 1) + "|"
     rows = ["| " + str(i) + " | " + " | ".join(f"{v:.4g}" for v in row) + " |" for i, row in frame.iterrows()]
     return "\n".join([header, rule, *rows]) + "\n"
-
-
-def _save(fig, path: Path) -> Path:
-    with atomic_write(path) as part:
-        fig.savefig(part, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
 
 
 def _write_text(text: str, path: Path) -> Path:
@@ -98,12 +91,12 @@ def corner_plot(samples: np.ndarray, labels: list[str], path: Path, problem=None
     pad = np.where(high > low, 0.0, np.maximum(np.abs(low), 1.0) * 1e-6)
     fig = corner.corner(samples, labels=labels, truths=truths, range=list(zip(low - pad, high + pad)),
                         show_titles=True, title_fmt=".3g")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def trace_plot(idata, var_names, path: Path) -> Path:
     axes = az.plot_trace(idata, var_names=var_names, compact=True)
-    return _save(axes.ravel()[0].figure, path)
+    return save_figure(axes.ravel()[0].figure, path)
 
 
 PREDICTIVE_SHOWN = 100
@@ -116,7 +109,7 @@ def predictive_plot(idata, group: str, path: Path) -> Path:
     shown = min(PREDICTIVE_SHOWN, sizes["chain"] * sizes["draw"])
     axes = az.plot_ppc(idata, group=group, num_pp_samples=shown, random_seed=0)
     axes = np.atleast_1d(axes)
-    return _save(axes.ravel()[0].figure, path)
+    return save_figure(axes.ravel()[0].figure, path)
 
 
 def write_report(idata, outdir) -> Path:

@@ -12,7 +12,6 @@ can record which data files it used.
 import contextlib
 import contextvars
 import importlib
-import os
 import pkgutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 import pooch
 
 from astrozoo.files import sha256sum
-from astrozoo.runtime import data_cache_dir
+from astrozoo.runtime import data_cache_dir, data_dir
 
 
 class DataUnavailableError(OSError):
@@ -135,8 +134,9 @@ def fetch(name: str) -> Path:
         raise KeyError(f"unknown dataset {name!r}; registered: {', '.join(sorted(DATASETS))}")
     dataset = DATASETS[name]
     looked = []
-    if os.environ.get("ASTROZOO_DATA_DIR"):
-        local = Path(os.environ["ASTROZOO_DATA_DIR"]).expanduser() / dataset.path
+    mirror = data_dir()  # ValueError if it names no folder: a mistyped mirror must not fall back to the network
+    if mirror is not None:
+        local = mirror / dataset.path
         if local.is_file():
             return _verified(dataset, local)
         looked.append(str(local))

@@ -13,6 +13,7 @@ if "ASTROZOO_DATA_DIR" not in os.environ and SHARED_DATA.is_dir():
 @pytest.fixture
 def no_network(monkeypatch, tmp_path):
     """An empty data mirror and download cache, and an address nothing answers on."""
+    (tmp_path / "mirror").mkdir()
     monkeypatch.setenv("ASTROZOO_DATA_DIR", str(tmp_path / "mirror"))
     monkeypatch.setenv("ASTROZOO_CACHE", str(tmp_path / "cache"))
     return tmp_path

@@ -4,6 +4,7 @@ import numpy as np
 
 from astrozoo.data.gaia import m67
 from astrozoo.models.gaia import star_distances
+from astrozoo.figures import save_figure
 
 
 def cmd_figure(idata, outdir):
@@ -21,8 +22,7 @@ def cmd_figure(idata, outdir):
     ax.invert_yaxis()
     ax.set(xlabel="BP − RP [mag]", ylabel="absolute G [mag]", title="M67 field: colour–magnitude diagram")
     path = outdir / "cmd.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
     return [path]
 
 
@@ -41,6 +41,5 @@ def parallax_ppc_figure(idata, outdir, replicates=100):
     ax.set(xlabel="parallax [mas]", ylabel="stars", title=f"data and {len(pick)} posterior predictive sets")
     ax.legend()
     path = outdir / "parallax_ppc.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
     return [path]

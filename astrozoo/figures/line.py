@@ -1,5 +1,7 @@
 """Report figures of the straight-line problems."""
 
+from astrozoo.figures import save_figure
+
 def fit_figure(idata, outdir):
     """The data with their error bars and 100 posterior lines; points coloured by
     posterior outlier probability where the model has one."""
@@ -23,6 +25,5 @@ def fit_figure(idata, outdir):
         ax.plot(x, y, ".k", zorder=3)
     ax.set(xlabel="x", ylabel="y", title="data and 100 posterior lines")
     path = outdir / "fit.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
     return [path]

@@ -1,5 +1,7 @@
 """Report figures of the supernova cosmology problems: the Hubble diagram and credible regions."""
 
+from astrozoo.figures import save_figure
+
 
 def _posterior_draws(idata, n=400):
     """Up to n posterior draws of the cosmological parameters and the offset, as 1-D arrays."""
@@ -64,8 +66,7 @@ def hubble_figure(idata, outdir):
     top.legend(loc="upper left", fontsize=8)
     bottom.set(xlabel="redshift z", ylabel="data − median model")
     path = outdir / "hubble.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
     return [path]
 
 
@@ -100,8 +101,7 @@ def density_figure(idata, outdir):
     ax.set(xlabel="Ωm", ylabel="ΩΛ", xlim=(0, 1), ylim=(0, 1.6), title="68 % and 95 % credible regions")
     ax.legend(loc="lower right", fontsize=8)
     path = outdir / "omega_m_omega_lambda.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
     return [path]
 
 
@@ -116,6 +116,5 @@ def w_figure(idata, outdir):
     ax.set(xlabel="Ωm", ylabel="w", title="flat wCDM: 68 % and 95 % credible regions")
     ax.legend(loc="lower left", fontsize=8)
     path = outdir / "omega_m_w.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
     return [path]

@@ -3,6 +3,7 @@
 import numpy as np
 
 from astrozoo.models.vlbi import model as models
+from astrozoo.figures import save_figure
 
 
 def posterior_mean(idata) -> dict:
@@ -54,8 +55,7 @@ def residual_figure(idata, outdir):
                      f"χ²/N = {np.mean((res / sigma) ** 2):.2f}")
     axes[0].set_ylabel("residual / σ (with systematic term)")
     path = outdir / "residuals.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
     return [path]
 
 
@@ -77,8 +77,7 @@ def closure_phase_check(idata, outdir):
     ax.set(xlabel="closure triangle (band, then time order)", ylabel="closure phase [deg]")
     ax.legend(loc="upper right")
     path = outdir / "closure_phase_ppc.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
     return [path]
 
 
@@ -117,8 +116,7 @@ def image_figure(idata, outdir):
         ax.set(title=f"{label}\nd = {float(p['d_uas']):.1f} µas, PA = {np.rad2deg(np.atleast_1d(p['beta_pa'])[0]) % 360:.0f}°",
                xlabel="Δα [µas] (east left)", ylabel="Δδ [µas]")
     path = outdir / "images.png"
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path)
     return [path]
 
 

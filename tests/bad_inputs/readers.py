@@ -291,3 +291,23 @@ CASES = [
          r"log_gains must have shape \(8,\), one per station .*; got shape \(3,\)"),
     Case("synth-vlbi-bad-day", lambda: gaussian_data(day="100"), ValueError, r"day must be one of"),
 ]
+
+
+def _fetch_with_mirror(mirror):
+    import os
+
+    from astrozoo.data.registry import fetch
+
+    old = os.environ.get("ASTROZOO_DATA_DIR")
+    os.environ["ASTROZOO_DATA_DIR"] = str(mirror)
+    try:
+        fetch("union2.1")
+    finally:
+        if old is None:
+            del os.environ["ASTROZOO_DATA_DIR"]
+        else:
+            os.environ["ASTROZOO_DATA_DIR"] = old
+
+
+CASES.append(Case("read-mistyped-mirror", lambda tmp_path: _fetch_with_mirror(tmp_path / "no-such-mirror"), ValueError,
+                  r"ASTROZOO_DATA_DIR must be an existing folder, got '.*no-such-mirror'"))
