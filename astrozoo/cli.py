@@ -1,4 +1,4 @@
-"""The ``astrozoo`` command line: list, fit, report, demo and data.
+"""The ``astrozoo`` command line: list, fit, report, compare, demo and data.
 
 Start-up stays fast: this module imports only the standard library and the
 leaf modules :mod:`astrozoo.runtime` and :mod:`astrozoo.files`, and each
@@ -158,6 +158,19 @@ def _report(args) -> int:
     return 0
 
 
+def _compare(args) -> int:
+    from astrozoo.comparison_report import write_comparison
+    from astrozoo.inference import load
+
+    names = [Path(file).stem for file in args.files]
+    if len(set(names)) < len(names):
+        names = [str(file) for file in args.files]
+    table, written = write_comparison({name: load(file) for name, file in zip(names, args.files)}, args.out)
+    print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+    print(f"wrote {written}")
+    return 0
+
+
 def _demo(args) -> int:
     from astrozoo.fitting import fit_problem
     from astrozoo.inference import save
@@ -232,6 +245,12 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("file")
     report.add_argument("--out", type=output(folder=True), help="output folder (default: the file name without .nc)")
     report.set_defaults(run=_report)
+
+    comparison = sub.add_parser("compare", parents=[quiet], help="rank fits of the same data by PSIS-LOO")
+    comparison.add_argument("files", nargs="+", metavar="FIT", help="two or more fit files (netCDF)")
+    comparison.add_argument("--out", type=output(folder=True), default="comparison",
+                            help="output folder for comparison.csv, .md and .png (default: comparison)")
+    comparison.set_defaults(run=_compare)
 
     demo = sub.add_parser("demo", parents=[quiet], help="fit every problem meant for the demo with its defaults and report each")
     demo.add_argument("--out", type=output(folder=True), default="reports")

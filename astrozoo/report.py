@@ -181,6 +181,28 @@ def provenance_section(attrs) -> str:
     return f"<h2>Provenance</h2><table>{cells}</table>"
 
 
+def loo_section(idata) -> str:
+    """The "Leave-one-out cross-validation" HTML section: PSIS-LOO over every observed point
+    (:func:`astrozoo.inference.comparison.loo`), naming the points of highest Pareto k̂."""
+    from astrozoo.inference.comparison import PARETO_K_LIMIT, loo
+
+    title = "<h2>Leave-one-out cross-validation (PSIS-LOO)</h2>"
+    if idata.attrs.get("inference") == "laplace-per-object":
+        return (f"{title}<p>Not computed for a catalogue fit: each object's parameters are fitted to its "
+                "own data only, so leaving an object out predicts it from the prior.</p>")
+    if "log_likelihood" not in idata.groups():
+        return f"{title}<p>Not computed: the fit has no log_likelihood group.</p>"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # arviz warns of high k̂, which the table shows
+        result = loo(idata)
+    worst = ", ".join(f"{site}[{index}] k̂ = {k:.2f}" for site, index, k in result.worst if k > PARETO_K_LIMIT)
+    rows = [("elpd_loo", f"{result.elpd_loo:.2f} ± {result.se:.2f}"), ("p_loo", f"{result.p_loo:.2f}"),
+            ("data points", result.points),
+            (f"points with Pareto k̂ > {PARETO_K_LIMIT}", f"{result.bad_k}" + (f" ({worst})" if worst else ""))]
+    cells = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"{title}<table>{cells}</table>"
+
+
 def _numbers_section(numbers: dict) -> str:
     """The problem's summaries (e.g. reduced χ² at the posterior mean) as an HTML table."""
     if not numbers:
@@ -217,6 +239,7 @@ table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:2px 6px}}
 <p><a href="summary.csv">summary.csv</a> · <a href="summary.md">summary.md</a></p>
 {references}
 {_numbers_section(numbers)}
+{loo_section(idata)}
 <h2>Figures</h2>{"".join(f"<p>{html.escape(note)}</p>" for note in notes)}{images}
 {provenance_section(idata.attrs)}
 </body></html>

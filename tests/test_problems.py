@@ -10,7 +10,8 @@ from astrozoo import problems
 from astrozoo.cli import main
 from astrozoo.inference import load
 
-LINE_PROBLEMS = ["line", "line-scatter", "line-2d", "line-outliers", "line-outliers-synthetic"]
+LINE_PROBLEMS = ["line", "line-scatter", "line-all", "line-scatter-all", "line-2d", "line-outliers",
+                 "line-outliers-synthetic"]
 
 
 def test_registry_lists_the_line_problems():
