@@ -95,8 +95,8 @@ def check_shapes(arguments: dict, shapes: dict[str, str | None]) -> dict[str, in
             of ``shapes``. None: an array whose shape the model checks itself.
 
     Raises:
-        ValueError naming the argument, the expected shape with the sizes
-        already known, and the shape given.
+        ValueError: naming the argument, the expected shape with the sizes
+            already known, and the shape given.
     """
     sizes: dict[str, int] = {}
     for name, declared in shapes.items():
