@@ -243,8 +243,9 @@ def nuts(
         chains, settings.warmup, settings.draws, chain_method, jax.default_backend(),
     )
     start = time.perf_counter()
-    samples, stats, pointwise = _run(bound, int(chains), settings, chain_method, init_strategy, starts, arrays, progress)
-    wall = time.perf_counter() - start
+    samples, stats, pointwise = jax.block_until_ready(
+        _run(bound, int(chains), settings, chain_method, init_strategy, starts, arrays, progress))
+    wall = time.perf_counter() - start  # the programs run asynchronously: waited for above
     warmup_steps = np.asarray(stats.pop("warmup_n_steps")).tolist()
     stats["tree_depth"] = np.ceil(np.log2(stats["n_steps"] + 1)).astype(int)
     idata = to_inference_data(
