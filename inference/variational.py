@@ -73,6 +73,12 @@ def svi(
 ):
     """Fit an automatic variational guide by maximising the ELBO with Adam.
 
+    Its intervals are calibrated only where the guide's family holds the
+    posterior and the optimisation has converged: on the ``line`` problem's
+    design the default mean-field fit covers the truth in 0.5 % of mocks at
+    the 68 % level (docs/calibration.md). Check SVI against NUTS before
+    trusting its uncertainties.
+
     Args:
         model: a NumPyro model function.
         *args, **model_kwargs: the model's arguments, observations included.

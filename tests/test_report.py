@@ -61,3 +61,12 @@ def test_corner_columns_are_labelled_as_in_the_summary():
     assert corner_gap(samples) == "no corner plot: 3 draw(s) of 9 quantities"
     assert corner_gap(samples[:, :2]) is None
     assert corner_gap(np.array([[1.0], [np.nan]])) == "no corner plot: some draws are NaN or infinite"
+
+
+def test_report_warns_of_the_measured_coverage_of_approximate_methods():
+    from astrozoo.report import coverage_note
+
+    assert "0.5 % of mocks" in coverage_note({"inference": "svi-normal"})
+    assert "45-62 %" in coverage_note({"inference": "laplace-per-object"})
+    assert "exact only for a Gaussian posterior" in coverage_note({"inference": "laplace"})
+    assert coverage_note({"inference": "nuts"}) == "" and coverage_note({}) == ""
