@@ -34,9 +34,9 @@ def _check(result, settings):
 def test_gaussian_calibrated_small():
     """88 of the 439 visibilities; a source of at most 60 µas, shifted by ~5 µas (the default
     priors' broad sources and shifts make deep trees: ~0.7 s a replication)."""
-    settings = dict(replications=50, warmup=150, draws=39, thin=2, bins=4)
+    settings = dict(replications=40, warmup=150, draws=39, thin=2, bins=4)
     result = calibrate(5, {"fwhm_max_uas": 60.0, "shift_scale_uas": 5.0}, settings)
-    assert {p: r.shape for p, r in result.ranks.items()} == {p: (50,) for p in PARAMS}
+    assert {p: r.shape for p, r in result.ranks.items()} == {p: (40,) for p in PARAMS}
     _check(result, settings)
 
 
