@@ -76,7 +76,7 @@ def test_calibrated(model, design, params, options):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="line_2d: chains on the wrong side of the θ = ±π/2 cut stick at the vertical line")
+@pytest.mark.xfail(strict=True, reason="line_2d: chains beyond the θ = ±π/2 cut stick at the vertical line")
 def test_line_2d_from_random_starts():
     """θ ∈ (−π/2, π/2) cuts the circle of line directions at the vertical line. A chain started
     on the wrong side of the cut from a steep true line climbs to the cut and stays there,
