@@ -44,7 +44,7 @@ import numpyro
 import numpyro.distributions as dist
 from jax.scipy.linalg import solve_triangular
 
-from astrozoo.validate import check_finite, check_positive, check_same_length, model_inputs
+from astrozoo.validate import check_finite, check_positive, model_inputs
 from astrozoo.models.cosmology import distance_modulus
 
 REFERENCE_H0 = 70.0
@@ -81,10 +81,10 @@ def covariance_cholesky(cov, name: str = "cov") -> np.ndarray:
 
 
 def _check(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale):
+    """Values and settings; the shapes are checked by the models' model_inputs declaration."""
     if offset not in OFFSETS:
         raise ValueError(f"offset must be one of {OFFSETS}, got {offset!r}")
     check_finite("offset_mean", offset_mean)
-    check_positive("offset_scale", offset_scale)
     check_positive("offset_scale", offset_scale)
     check_positive("z", z)
     if mag is not None:
@@ -97,9 +97,6 @@ def _check(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale):
         check_positive("sigma_mag", sigma_mag)
     else:
         check_finite("scale_tril", scale_tril)
-        shape = np.shape(scale_tril)
-        if len(shape) != 2 or shape[0] != shape[1]:
-            raise ValueError(f"scale_tril must be a square matrix; its shape is {shape}")
         if not isinstance(scale_tril, jax.core.Tracer):
             tril = np.asarray(scale_tril)
             if np.any(np.triu(tril, 1)) or not np.all(np.diag(tril) > 0):
@@ -107,9 +104,6 @@ def _check(z, sigma_mag, scale_tril, mag, offset, offset_mean, offset_scale):
                     "scale_tril must be lower triangular with a positive diagonal "
                     "(the Cholesky factor of a positive-definite covariance; see covariance_cholesky)"
                 )
-    if np.ndim(z) != 1:
-        raise ValueError(f"z must be one-dimensional; its shape is {np.shape(z)}")
-    check_same_length(z=z, mag=mag, sigma_mag=sigma_mag, scale_tril=scale_tril)
 
 
 def _best_offset(residual, sigma_mag, scale_tril):
